@@ -1,1 +1,13 @@
-//! imip-agent: calendar scheduling over e-mail (iMIP, RFC 6047) for people and resources.
+//! imip-agent: calendar scheduling over e-mail (iMIP, RFC 6047, carrying
+//! iTIP, RFC 5546) for people and resources.
+//!
+//! Layers (docs/architecture.md): a pure core (`ical`, `recur`, `freebusy`,
+//! `itip`, `policy`) that takes parsed values and an injected clock and
+//! returns decisions; adapters behind small traits (`mail`, `store`,
+//! `transport`); one orchestration layer (`agent`) that applies a decision
+//! inside one store transaction; thin binaries over `cli`.
+
+pub mod address;
+pub mod clock;
+pub mod error;
+pub mod ical;

@@ -1,0 +1,444 @@
+//! [`Object`]: one scheduling component (a VEVENT, VFREEBUSY, …) together
+//! with the VTIMEZONEs it refers to, kept in calcard's lossless model so that
+//! everything a client wrote survives storage and forwarding. This module
+//! holds construction and read accessors; edits live in `edit.rs`. Performs
+//! no I/O.
+
+use super::datetime::DateTimeValue;
+use super::types::{ComponentKind, FbType, Transp};
+use super::zone::{Zone, ZoneResolver};
+use calcard::common::IanaString;
+use calcard::icalendar::{
+    ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarParameterName,
+    ICalendarPeriod, ICalendarProperty, ICalendarRecurrenceRule, ICalendarValue,
+};
+use chrono::{DateTime, Duration, Utc};
+
+/// One scheduling component and the time zones it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    pub(super) cal: ICalendar,
+    pub(super) main: usize,
+}
+
+/// An RDATE value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RDate {
+    /// A date or date-time: an occurrence with the event's duration.
+    At(DateTimeValue),
+    /// A PERIOD: an occurrence with its own end.
+    Period(DateTimeValue, DateTimeValue),
+    /// A PERIOD given as start and duration.
+    PeriodDuration(DateTimeValue, Duration),
+}
+
+impl Object {
+    /// Splits a parsed calendar into its scheduling components, each with a
+    /// copy of the calendar-level properties (except METHOD) and of the
+    /// VTIMEZONEs it refers to.
+    pub fn split(cal: &ICalendar) -> Vec<Object> {
+        let Some(root) = cal.components.first() else { return Vec::new() };
+        let timezones: Vec<(String, u32)> = root
+            .component_ids
+            .iter()
+            .filter_map(|id| {
+                let c = cal.components.get(*id as usize)?;
+                if c.component_type != ICalendarComponentType::VTimezone {
+                    return None;
+                }
+                let tzid = c.property(&ICalendarProperty::Tzid)?.values.first()?.as_text()?;
+                Some((tzid.trim_matches('"').to_string(), *id))
+            })
+            .collect();
+        let mut out = Vec::new();
+        for id in &root.component_ids {
+            let Some(comp) = cal.components.get(*id as usize) else { continue };
+            if matches!(
+                comp.component_type,
+                ICalendarComponentType::VTimezone | ICalendarComponentType::Other(_)
+            ) {
+                continue;
+            }
+            let mut new = ICalendar { components: vec![calendar_root(root)] };
+            let tzids = referenced_tzids(cal, *id);
+            for (tzid, tz_comp) in &timezones {
+                if tzids.iter().any(|t| t == tzid) {
+                    let new_id = copy_subtree(cal, *tz_comp, &mut new);
+                    new.components[0].component_ids.push(new_id);
+                }
+            }
+            let main = copy_subtree(cal, *id, &mut new);
+            new.components[0].component_ids.push(main);
+            out.push(Object { cal: new, main: main as usize });
+        }
+        out
+    }
+
+    /// Parses a stored object (a VCALENDAR holding exactly one component).
+    pub fn from_stored(text: &str) -> Option<Object> {
+        let cal = ICalendar::parse(text).ok()?;
+        Object::split(&cal).into_iter().next()
+    }
+
+    /// Creates an empty object of the given kind.
+    pub fn new(kind: ComponentKind) -> Object {
+        let mut root = ICalendarComponent::new(ICalendarComponentType::VCalendar);
+        root.entries.push(text_entry(ICalendarProperty::Prodid, "-//imip-agent//imip-agent 0.1//EN"));
+        root.entries.push(text_entry(ICalendarProperty::Version, "2.0"));
+        let comp_type = match kind {
+            ComponentKind::Event => ICalendarComponentType::VEvent,
+            ComponentKind::FreeBusy => ICalendarComponentType::VFreebusy,
+            ComponentKind::Todo => ICalendarComponentType::VTodo,
+            ComponentKind::Journal => ICalendarComponentType::VJournal,
+            ComponentKind::Availability => ICalendarComponentType::VAvailability,
+            ComponentKind::Other => ICalendarComponentType::Other("X-UNKNOWN".into()),
+        };
+        root.component_ids.push(1);
+        let cal = ICalendar { components: vec![root, ICalendarComponent::new(comp_type)] };
+        Object { cal, main: 1 }
+    }
+
+    /// The underlying calendar (for the recurrence adapter and the writer).
+    pub(crate) fn calendar(&self) -> &ICalendar {
+        &self.cal
+    }
+
+    pub(super) fn comp(&self) -> &ICalendarComponent {
+        &self.cal.components[self.main]
+    }
+
+    pub(super) fn comp_mut(&mut self) -> &mut ICalendarComponent {
+        &mut self.cal.components[self.main]
+    }
+
+    /// The component kind.
+    pub fn kind(&self) -> ComponentKind {
+        match self.comp().component_type {
+            ICalendarComponentType::VEvent => ComponentKind::Event,
+            ICalendarComponentType::VFreebusy => ComponentKind::FreeBusy,
+            ICalendarComponentType::VTodo => ComponentKind::Todo,
+            ICalendarComponentType::VJournal => ComponentKind::Journal,
+            ICalendarComponentType::VAvailability => ComponentKind::Availability,
+            _ => ComponentKind::Other,
+        }
+    }
+
+    /// The zone resolver for this object's TZIDs.
+    pub fn zones(&self, default: Zone) -> ZoneResolver {
+        ZoneResolver::for_calendar(&self.cal, default)
+    }
+
+    pub(super) fn first(&self, prop: &ICalendarProperty) -> Option<&ICalendarEntry> {
+        self.comp().property(prop)
+    }
+
+    /// The text of the first value of a property.
+    pub fn text(&self, prop: &ICalendarProperty) -> Option<String> {
+        let e = self.first(prop)?;
+        e.values.first().and_then(|v| v.as_text()).map(str::to_string)
+    }
+
+    /// UID.
+    pub fn uid(&self) -> Option<String> {
+        self.text(&ICalendarProperty::Uid).map(|u| u.trim().to_string()).filter(|u| !u.is_empty())
+    }
+
+    /// SUMMARY.
+    pub fn summary(&self) -> Option<String> {
+        self.text(&ICalendarProperty::Summary)
+    }
+
+    /// STATUS, upper-cased.
+    pub fn status(&self) -> Option<String> {
+        let e = self.first(&ICalendarProperty::Status)?;
+        match e.values.first()? {
+            ICalendarValue::Status(s) => Some(s.as_str().to_string()),
+            other => other.as_text().map(|t| t.to_ascii_uppercase()),
+        }
+    }
+
+    /// SEQUENCE, when present and numeric.
+    pub fn sequence(&self) -> Option<i64> {
+        let e = self.first(&ICalendarProperty::Sequence)?;
+        match e.values.first()? {
+            ICalendarValue::Integer(i) => Some(*i),
+            other => other.as_text().and_then(|t| t.trim().parse().ok()),
+        }
+    }
+
+    /// DTSTAMP as an instant.
+    pub fn dtstamp(&self) -> Option<DateTime<Utc>> {
+        let v = self.datetime(&ICalendarProperty::Dtstamp)?;
+        v.to_utc(&ZoneResolver::empty(Zone::Utc))
+    }
+
+    /// A date or date-time property with its TZID.
+    pub fn datetime(&self, prop: &ICalendarProperty) -> Option<DateTimeValue> {
+        let e = self.first(prop)?;
+        let p = e.values.first()?.as_partial_date_time()?;
+        DateTimeValue::from_partial(p, e.tz_id())
+    }
+
+    /// DTSTART.
+    pub fn dtstart(&self) -> Option<DateTimeValue> {
+        self.datetime(&ICalendarProperty::Dtstart)
+    }
+
+    /// DTEND.
+    pub fn dtend(&self) -> Option<DateTimeValue> {
+        self.datetime(&ICalendarProperty::Dtend)
+    }
+
+    /// RECURRENCE-ID.
+    pub fn recurrence_id(&self) -> Option<DateTimeValue> {
+        self.datetime(&ICalendarProperty::RecurrenceId)
+    }
+
+    /// Whether RECURRENCE-ID carries RANGE=THISANDFUTURE (Lotus Notes sends it;
+    /// like imip-agent 0.3 we treat such an object as one occurrence).
+    pub fn is_this_and_future(&self) -> bool {
+        self.first(&ICalendarProperty::RecurrenceId)
+            .is_some_and(|e| e.parameter(&ICalendarParameterName::Range).is_some())
+    }
+
+    /// The normalised RECURRENCE-ID key ("" for a parent or single event).
+    pub fn rid_key(&self, zones: &ZoneResolver) -> String {
+        self.recurrence_id().map(|r| r.rid_key(zones)).unwrap_or_default()
+    }
+
+    /// DURATION.
+    pub fn duration(&self) -> Option<Duration> {
+        let e = self.first(&ICalendarProperty::Duration)?;
+        match e.values.first()? {
+            ICalendarValue::Duration(d) => d.to_time_delta(),
+            _ => None,
+        }
+    }
+
+    /// The RRULE (first one; RFC 5545 deprecates several).
+    pub fn rrule(&self) -> Option<&ICalendarRecurrenceRule> {
+        self.comp().properties(&ICalendarProperty::Rrule).find_map(|e| match e.values.first() {
+            Some(ICalendarValue::RecurrenceRule(r)) => Some(r.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// Whether the object recurs (RRULE or RDATE).
+    pub fn is_recurring(&self) -> bool {
+        self.rrule().is_some() || self.first(&ICalendarProperty::Rdate).is_some()
+    }
+
+    /// Whether the recurrence has no end (an RRULE without COUNT or UNTIL).
+    pub fn is_open_ended(&self) -> bool {
+        self.rrule().is_some_and(|r| r.count.is_none() && r.until.is_none())
+    }
+
+    /// RDATE values.
+    pub fn rdates(&self) -> Vec<RDate> {
+        let mut out = Vec::new();
+        for e in self.comp().properties(&ICalendarProperty::Rdate) {
+            let tz = e.tz_id();
+            for v in &e.values {
+                match v {
+                    ICalendarValue::PartialDateTime(p) => {
+                        if let Some(d) = DateTimeValue::from_partial(p, tz) {
+                            out.push(RDate::At(d));
+                        }
+                    }
+                    ICalendarValue::Period(ICalendarPeriod::Range { start, end }) => {
+                        if let (Some(s), Some(e)) =
+                            (DateTimeValue::from_partial(start, tz), DateTimeValue::from_partial(end, tz))
+                        {
+                            out.push(RDate::Period(s, e));
+                        }
+                    }
+                    ICalendarValue::Period(ICalendarPeriod::Duration { start, duration }) => {
+                        if let (Some(s), Some(d)) = (DateTimeValue::from_partial(start, tz), duration.to_time_delta()) {
+                            out.push(RDate::PeriodDuration(s, d));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// EXDATE values.
+    pub fn exdates(&self) -> Vec<DateTimeValue> {
+        let mut out = Vec::new();
+        for e in self.comp().properties(&ICalendarProperty::Exdate) {
+            let tz = e.tz_id();
+            for v in &e.values {
+                if let Some(d) = v.as_partial_date_time().and_then(|p| DateTimeValue::from_partial(p, tz)) {
+                    out.push(d);
+                }
+            }
+        }
+        out
+    }
+
+    /// TRANSP (OPAQUE when absent).
+    pub fn transp(&self) -> Transp {
+        match self.first(&ICalendarProperty::Transp).and_then(|e| e.values.first()) {
+            Some(ICalendarValue::Transparency(t)) => Transp::parse(t.as_str()),
+            Some(other) => other.as_text().map(Transp::parse).unwrap_or(Transp::Opaque),
+            None => Transp::Opaque,
+        }
+    }
+
+    /// Whether an event has what imip-agent needs to schedule it: DTSTART and
+    /// either DTEND or DURATION (RFC 5546 makes one of them required in
+    /// REQUEST and PUBLISH; a VEVENT with a DATE DTSTART alone is accepted as
+    /// an all-day event, RFC 5545 §3.6.1).
+    pub fn has_period(&self) -> bool {
+        match self.dtstart() {
+            Some(DateTimeValue::Date(_)) => true,
+            Some(_) => self.dtend().is_some() || self.duration().is_some(),
+            None => false,
+        }
+    }
+
+    /// FREEBUSY periods of a VFREEBUSY, as UTC instants.
+    pub fn freebusy_periods(&self) -> Vec<(FbType, DateTime<Utc>, DateTime<Utc>)> {
+        let zones = ZoneResolver::empty(Zone::Utc);
+        let mut out = Vec::new();
+        for e in self.comp().properties(&ICalendarProperty::Freebusy) {
+            let fbtype = e
+                .parameter(&ICalendarParameterName::Fbtype)
+                .and_then(|p| p.as_text())
+                .map(|t| match t.to_ascii_uppercase().as_str() {
+                    "FREE" => FbType::Free,
+                    "BUSY-UNAVAILABLE" => FbType::BusyUnavailable,
+                    "BUSY-TENTATIVE" => FbType::BusyTentative,
+                    _ => FbType::Busy,
+                })
+                .unwrap_or(FbType::Busy);
+            for v in &e.values {
+                let ICalendarValue::Period(p) = v else { continue };
+                let (start, end) = match p {
+                    ICalendarPeriod::Range { start, end } => (
+                        DateTimeValue::from_partial(start, None).and_then(|d| d.to_utc(&zones)),
+                        DateTimeValue::from_partial(end, None).and_then(|d| d.to_utc(&zones)),
+                    ),
+                    ICalendarPeriod::Duration { start, duration } => {
+                        let s = DateTimeValue::from_partial(start, None).and_then(|d| d.to_utc(&zones));
+                        (s, s.zip(duration.to_time_delta()).map(|(s, d)| s + d))
+                    }
+                };
+                if let (Some(s), Some(e)) = (start, end)
+                    && e >= s
+                {
+                    out.push((fbtype.clone(), s, e));
+                }
+            }
+        }
+        out
+    }
+
+    /// Names of the properties present, for diagnostics and tests.
+    pub fn property_names(&self) -> Vec<String> {
+        self.comp().entries.iter().map(|e| e.name.as_str().to_string()).collect()
+    }
+}
+
+pub(super) fn text_entry(prop: ICalendarProperty, value: &str) -> ICalendarEntry {
+    ICalendarEntry { name: prop, params: Vec::new(), values: vec![ICalendarValue::Text(value.to_string())] }
+}
+
+fn calendar_root(root: &ICalendarComponent) -> ICalendarComponent {
+    let mut new = ICalendarComponent::new(ICalendarComponentType::VCalendar);
+    new.entries = root.entries.iter().filter(|e| e.name != ICalendarProperty::Method).cloned().collect();
+    if !new.entries.iter().any(|e| e.name == ICalendarProperty::Version) {
+        new.entries.push(text_entry(ICalendarProperty::Version, "2.0"));
+    }
+    if !new.entries.iter().any(|e| e.name == ICalendarProperty::Prodid) {
+        new.entries.insert(0, text_entry(ICalendarProperty::Prodid, "-//imip-agent//imip-agent 0.1//EN"));
+    }
+    new
+}
+
+/// Copies the component `id` of `from` and its descendants into `to`,
+/// returning the new id of the copy. Iterative, so that a deeply nested
+/// hostile calendar cannot exhaust the stack.
+pub(super) fn copy_subtree(from: &ICalendar, id: u32, to: &mut ICalendar) -> u32 {
+    let mut map: Vec<(u32, u32)> = Vec::new();
+    let mut stack = vec![id];
+    while let Some(cur) = stack.pop() {
+        let Some(comp) = from.components.get(cur as usize) else { continue };
+        let new_id = to.components.len() as u32;
+        let mut copy = comp.clone();
+        copy.component_ids.clear();
+        to.components.push(copy);
+        map.push((cur, new_id));
+        for child in comp.component_ids.iter().rev() {
+            if !map.iter().any(|(o, _)| o == child) && !stack.contains(child) {
+                stack.push(*child);
+            }
+        }
+    }
+    for (old, new) in &map {
+        if let Some(comp) = from.components.get(*old as usize) {
+            let children: Vec<u32> = comp
+                .component_ids
+                .iter()
+                .filter_map(|c| map.iter().find(|(o, _)| o == c).map(|(_, n)| *n))
+                .collect();
+            to.components[*new as usize].component_ids = children;
+        }
+    }
+    map.first().map(|(_, n)| *n).unwrap_or(0)
+}
+
+fn referenced_tzids(cal: &ICalendar, id: u32) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut stack = vec![id];
+    let mut seen = 0usize;
+    while let Some(cur) = stack.pop() {
+        seen += 1;
+        if seen > cal.components.len() {
+            break;
+        }
+        let Some(comp) = cal.components.get(cur as usize) else { continue };
+        for e in &comp.entries {
+            if let Some(t) = e.tz_id() {
+                let t = t.trim_matches('"').to_string();
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+        stack.extend(comp.component_ids.iter().copied());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const TWO: &str = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nPRODID:-//x//y//EN\r\nVERSION:2.0\r\nX-WR-CALNAME:Work\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Oslo\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VTIMEZONE\r\nTZID:Unused\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:a\r\nSEQUENCE:2\r\nDTSTART;TZID=Europe/Oslo:20270101T100000\r\nDURATION:PT1H\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:a\r\nRECURRENCE-ID:20270102T090000Z\r\nDTSTART:20270102T120000Z\r\nDTEND:20270102T130000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn split_keeps_needed_timezones_and_subcomponents() {
+        let cal = ICalendar::parse(TWO).unwrap();
+        let objs = Object::split(&cal);
+        assert_eq!(objs.len(), 2);
+        let first = &objs[0];
+        assert_eq!(first.uid().as_deref(), Some("a"));
+        assert_eq!(first.sequence(), Some(2));
+        assert_eq!(first.duration(), Some(Duration::hours(1)));
+        let text = first.to_ics();
+        assert!(text.contains("TZID:Europe/Oslo"));
+        assert!(!text.contains("TZID:Unused"));
+        assert!(text.contains("BEGIN:VALARM"));
+        assert!(text.contains("X-WR-CALNAME:Work"));
+        assert!(!text.contains("METHOD"));
+        let second = &objs[1];
+        assert_eq!(second.rid_key(&ZoneResolver::empty(Zone::Utc)), "20270102T090000Z");
+        // Round trip through storage.
+        let again = Object::from_stored(&text).unwrap();
+        assert_eq!(again.to_ics(), text);
+    }
+}
