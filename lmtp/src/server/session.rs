@@ -1,0 +1,332 @@
+//! The LMTP/SMTP server session state machine. No I/O: the caller feeds it
+//! client bytes and performs the [`Action`]s it returns.
+
+use std::borrow::Cow;
+
+use smtp_proto::{MAIL_BODY_BINARYMIME, MAIL_REQUIRETLS, MAIL_SMTPUTF8, MailFrom, RcptTo, Request};
+
+use super::body::{Body, BodyEnd};
+use super::line::{Framed, LineFramer};
+use super::outbox::Outbox;
+use super::reply::{self, clean_text, plain, reply};
+use super::{Action, DeliveryOutcome, Envelope, ServerConfig};
+use crate::Protocol;
+
+/// Least input held back while a delivery is pending. A well-behaved
+/// pipelining client sends at most one command group (RSET, MAIL, the RCPTs,
+/// DATA, QUIT) before it needs our delivery replies, far below this.
+const MIN_PIPELINE_BUFFER: usize = 256 * 1024;
+
+/// Where the session is in the protocol.
+#[derive(Debug)]
+enum Phase {
+    /// Reading command lines.
+    Command,
+    /// Reading the message after `354`.
+    Data(Body),
+    /// [`Action::Deliver`] was returned; waiting for [`Session::delivered`].
+    /// Holds the recipients to answer for.
+    Delivering(Vec<String>),
+    /// QUIT was answered or the session gave up; input is ignored.
+    Closed,
+}
+
+/// One LMTP or SMTP server connection, without I/O.
+///
+/// Feed it whatever the client sends with [`feed`](Self::feed), in any
+/// chunking, and carry out the returned [`Action`]s in order. Replies do not
+/// depend on how the input was split.
+#[derive(Debug)]
+pub struct Session {
+    config: ServerConfig,
+    phase: Phase,
+    greeted: bool,
+    mail_from: Option<String>,
+    recipients: Vec<String>,
+    lines: LineFramer,
+    /// Input that arrived while a delivery was pending.
+    held: Vec<u8>,
+    /// More input arrived during a delivery than we are willing to hold.
+    held_overflow: bool,
+}
+
+impl Session {
+    /// A session in its initial state; send [`greeting`](Self::greeting) first.
+    pub fn new(config: ServerConfig) -> Self {
+        let lines = LineFramer::new(config.max_line_length);
+        Self {
+            config,
+            phase: Phase::Command,
+            greeted: false,
+            mail_from: None,
+            recipients: Vec::new(),
+            lines,
+            held: Vec::new(),
+            held_overflow: false,
+        }
+    }
+
+    /// The `220` line to send when the client connects.
+    pub fn greeting(&self) -> Vec<u8> {
+        let host = clean_text(&self.config.hostname, "localhost");
+        plain(220, &format!("{host} {} server ready", self.config.protocol.name()))
+    }
+
+    /// Consumes bytes from the client and returns what to do, in order.
+    /// While a delivery is pending the bytes are held and answered after
+    /// [`delivered`](Self::delivered); after close they are ignored.
+    pub fn feed(&mut self, input: &[u8]) -> Vec<Action> {
+        let mut out = Outbox::default();
+        self.process(input, &mut out);
+        out.into_actions()
+    }
+
+    /// Reports the outcome of the pending [`Action::Deliver`], one per
+    /// recipient in [`Envelope::recipients`] order. Returns the replies and
+    /// then the actions for any input held meanwhile. Missing outcomes count
+    /// as temporary failures, surplus ones are ignored. Without a pending
+    /// delivery this does nothing.
+    pub fn delivered(&mut self, outcomes: &[DeliveryOutcome]) -> Vec<Action> {
+        let mut out = Outbox::default();
+        let Phase::Delivering(recipients) = std::mem::replace(&mut self.phase, Phase::Command)
+        else {
+            return Vec::new();
+        };
+        let missing = DeliveryOutcome::TempFail("4.3.0 Delivery outcome unknown".into());
+        let outcomes: Vec<DeliveryOutcome> =
+            (0..recipients.len()).map(|i| outcomes.get(i).unwrap_or(&missing).clone()).collect();
+        match self.config.protocol {
+            Protocol::Lmtp => {
+                for (recipient, outcome) in recipients.iter().zip(&outcomes) {
+                    out.write(&reply::lmtp_outcome(recipient, outcome));
+                }
+            }
+            Protocol::Smtp => out.write(&reply::smtp_outcome(&outcomes)),
+        }
+        if self.held_overflow {
+            self.held = Vec::new();
+            self.held_overflow = false;
+            out.write(&reply(421, [4, 5, 0], "Too much pipelined input, closing connection"));
+            self.close(&mut out);
+        } else {
+            let held = std::mem::take(&mut self.held);
+            self.process(&held, &mut out);
+        }
+        out.into_actions()
+    }
+
+    /// True once the session has asked to close; further input is ignored.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    /// True between an [`Action::Deliver`] and the matching
+    /// [`delivered`](Self::delivered).
+    pub fn awaiting_delivery(&self) -> bool {
+        matches!(self.phase, Phase::Delivering(_))
+    }
+
+    /// Bytes of client input currently held in memory (partial command line,
+    /// message data, input held during a delivery). Bounded by the limits in
+    /// [`ServerConfig`].
+    pub fn buffered_bytes(&self) -> usize {
+        let body = match &self.phase {
+            Phase::Data(body) => body.buffered(),
+            _ => 0,
+        };
+        self.lines.buffered() + body + self.held.len()
+    }
+
+    fn held_limit(&self) -> usize {
+        self.config.max_line_length.saturating_mul(64).max(MIN_PIPELINE_BUFFER)
+    }
+
+    fn process(&mut self, mut input: &[u8], out: &mut Outbox) {
+        while !input.is_empty() {
+            match &mut self.phase {
+                Phase::Closed => return,
+                Phase::Delivering(_) => {
+                    self.hold(input);
+                    return;
+                }
+                Phase::Data(body) => {
+                    if let Some(end) = body.ingest(&mut input) {
+                        self.finish_data(end, out);
+                    }
+                }
+                Phase::Command => match self.lines.next(&mut input) {
+                    None => {}
+                    Some(Framed::TooLong) => out.write(&reply(500, [5, 5, 2], "Line too long")),
+                    Some(Framed::Line(line)) => self.command(&line, out),
+                },
+            }
+        }
+    }
+
+    fn hold(&mut self, input: &[u8]) {
+        if self.held_overflow {
+            return;
+        }
+        if self.held.len() + input.len() > self.held_limit() {
+            self.held_overflow = true;
+            self.held = Vec::new();
+        } else {
+            self.held.extend_from_slice(input);
+        }
+    }
+
+    fn close(&mut self, out: &mut Outbox) {
+        self.phase = Phase::Closed;
+        out.push(Action::Close);
+    }
+
+    fn reset_transaction(&mut self) {
+        self.mail_from = None;
+        self.recipients.clear();
+    }
+
+    fn finish_data(&mut self, end: BodyEnd, out: &mut Outbox) {
+        let recipients = std::mem::take(&mut self.recipients);
+        let mail_from = self.mail_from.take().unwrap_or_default();
+        match end {
+            BodyEnd::TooLarge => {
+                self.phase = Phase::Command;
+                let too_big = reply(552, [5, 3, 4], "Message too big for system");
+                let count = match self.config.protocol {
+                    Protocol::Lmtp => recipients.len(),
+                    Protocol::Smtp => 1,
+                };
+                for _ in 0..count {
+                    out.write(&too_big);
+                }
+            }
+            BodyEnd::Complete(data) => {
+                self.phase = Phase::Delivering(recipients.clone());
+                out.push(Action::Deliver(Envelope { mail_from, recipients, data }));
+            }
+        }
+    }
+
+    fn command(&mut self, line: &[u8], out: &mut Outbox) {
+        match Request::parse(&mut line.iter()) {
+            Ok(request) => self.request(request, line, out),
+            Err(error) => out.write(&reply::parse_error(&error)),
+        }
+    }
+
+    fn request(&mut self, request: Request<Cow<'_, str>>, line: &[u8], out: &mut Outbox) {
+        let lmtp = self.config.protocol == Protocol::Lmtp;
+        match request {
+            Request::Lhlo { .. } if !lmtp => {
+                out.write(&reply(500, [5, 5, 1], "LHLO is for LMTP; use EHLO or HELO"));
+            }
+            Request::Ehlo { .. } | Request::Helo { .. } if lmtp => {
+                out.write(&reply(500, [5, 5, 1], "This is an LMTP server; use LHLO"));
+            }
+            Request::Lhlo { .. } | Request::Ehlo { .. } => {
+                self.reset_transaction();
+                self.greeted = true;
+                let host = clean_text(&self.config.hostname, "localhost");
+                out.write(&reply::extended_hello(&host, self.config.max_message_size));
+            }
+            Request::Helo { .. } => {
+                self.reset_transaction();
+                self.greeted = true;
+                out.write(&plain(250, &clean_text(&self.config.hostname, "localhost")));
+            }
+            Request::Mail { from } => self.mail(from, out),
+            Request::Rcpt { to } => self.rcpt(to, line, out),
+            Request::Data => self.data(out),
+            Request::Rset => {
+                self.reset_transaction();
+                out.write(&reply(250, [2, 0, 0], "OK"));
+            }
+            Request::Noop { .. } => out.write(&reply(250, [2, 0, 0], "OK")),
+            Request::Quit => {
+                out.write(&reply(221, [2, 0, 0], "Bye"));
+                self.close(out);
+            }
+            Request::Vrfy { .. } => out.write(&reply(
+                252,
+                [2, 5, 0],
+                "Cannot VRFY user, but will accept message and attempt delivery",
+            )),
+            Request::Help { .. } => {
+                out.write(&reply(214, [2, 0, 0], "See RFC 2033 (LMTP) and RFC 5321 (SMTP)"));
+            }
+            Request::Expn { .. }
+            | Request::Etrn { .. }
+            | Request::Atrn { .. }
+            | Request::Burl { .. }
+            | Request::Bdat { .. }
+            | Request::Auth { .. }
+            | Request::StartTls => {
+                out.write(&reply(502, [5, 5, 1], "Command not implemented"));
+            }
+        }
+    }
+
+    fn need_hello(&self) -> &'static str {
+        match self.config.protocol {
+            Protocol::Lmtp => "Send LHLO first",
+            Protocol::Smtp => "Send EHLO or HELO first",
+        }
+    }
+
+    fn mail(&mut self, from: MailFrom<Cow<'_, str>>, out: &mut Outbox) {
+        if !self.greeted {
+            out.write(&reply(503, [5, 5, 1], self.need_hello()));
+        } else if self.mail_from.is_some() {
+            out.write(&reply(503, [5, 5, 1], "Sender already specified"));
+        } else if from.flags & MAIL_BODY_BINARYMIME != 0 {
+            out.write(&reply(555, [5, 5, 4], "BODY=BINARYMIME is not supported"));
+        } else if from.flags & (MAIL_SMTPUTF8 | MAIL_REQUIRETLS) != 0 {
+            out.write(&reply(555, [5, 5, 4], "SMTPUTF8 and REQUIRETLS are not supported"));
+        } else if from.size > self.config.max_message_size {
+            out.write(&reply(552, [5, 3, 4], "Message size exceeds fixed maximum message size"));
+        } else {
+            self.mail_from = Some(from.address.into_owned());
+            out.write(&reply(250, [2, 1, 0], "OK"));
+        }
+    }
+
+    fn rcpt(&mut self, to: RcptTo<Cow<'_, str>>, line: &[u8], out: &mut Outbox) {
+        if self.mail_from.is_none() {
+            let text = if self.greeted { "Need MAIL command first" } else { self.need_hello() };
+            out.write(&reply(503, [5, 5, 1], text));
+            return;
+        }
+        let mut address = to.address.into_owned();
+        if address.is_empty() {
+            // smtp-proto reports both <> and <postmaster> as "", and only the
+            // latter is a valid recipient (RFC 5321 4.5.1).
+            if !contains_ignore_case(line, b"<postmaster>") {
+                out.write(&reply(501, [5, 1, 3], "Bad recipient address syntax"));
+                return;
+            }
+            address = "postmaster".to_string();
+        }
+        if self.recipients.len() >= self.config.max_recipients {
+            out.write(&reply(452, [4, 5, 3], "Too many recipients"));
+            return;
+        }
+        self.recipients.push(address);
+        out.write(&reply(250, [2, 1, 5], "OK"));
+    }
+
+    fn data(&mut self, out: &mut Outbox) {
+        if self.mail_from.is_none() {
+            let text = if self.greeted { "Need MAIL command first" } else { self.need_hello() };
+            out.write(&reply(503, [5, 5, 1], text));
+        } else if self.recipients.is_empty() {
+            out.write(&reply(503, [5, 5, 1], "Need RCPT command first"));
+        } else {
+            out.write(&plain(354, "End data with <CR><LF>.<CR><LF>"));
+            self.phase = Phase::Data(Body::new(self.config.max_message_size));
+        }
+    }
+}
+
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
