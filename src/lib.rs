@@ -10,4 +10,8 @@
 pub mod address;
 pub mod clock;
 pub mod error;
+pub mod freebusy;
 pub mod ical;
+pub mod mail;
+pub mod recur;
+pub mod store;

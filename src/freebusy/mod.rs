@@ -1,0 +1,8 @@
+//! Free/busy arithmetic: busy periods, overlap counting, coalescing, gaps,
+//! and building VFREEBUSY objects. Pure: no I/O, no clock.
+
+mod build;
+mod periods;
+
+pub use build::{FreeBusyReplyInput, freebusy_object, publish_object};
+pub use periods::{BusyPeriod, FbSet, coalesce, first_gap, max_concurrency, overlapping};

@@ -1,0 +1,138 @@
+//! From calendar parts to iTIP items: the METHOD checks of imip-agent 3.1
+//! with the client leniencies, and de-duplication of calendars sent twice.
+//! Performs no I/O.
+
+use super::extract::InboundMessage;
+use crate::ical::parse::{ParseLimits, parse_calendar_text};
+use crate::ical::quirks::exchange_duplicate_components;
+use crate::ical::{Method, Object, Zone, ZoneResolver};
+
+/// One scheduling component to act on, with the method it came with.
+#[derive(Debug, Clone)]
+pub struct ItipItem {
+    /// The effective iTIP method.
+    pub method: Method,
+    /// The component.
+    pub object: Object,
+}
+
+/// The iTIP content of a message.
+#[derive(Debug, Clone, Default)]
+pub struct ItemsOutcome {
+    /// Items to act on, in message order.
+    pub items: Vec<ItipItem>,
+    /// Whether the message carries scheduling content at all (a calendar
+    /// part with a method); a message that does not is delivered unchanged.
+    pub handled: bool,
+    /// What was skipped and why.
+    pub notes: Vec<String>,
+}
+
+/// Decides the method of one calendar from the part's `method` parameter and
+/// the calendar's METHOD property.
+fn effective_method(param: Option<&Method>, inner: Option<&Method>, counter_as_request: bool) -> Result<(Method, Option<String>), String> {
+    match (param, inner) {
+        (Some(p), Some(i)) if p == i => Ok((i.clone(), None)),
+        (Some(Method::Request), Some(Method::Counter)) if counter_as_request => Ok((
+            Method::Counter,
+            Some("COUNTER in a part labelled method=REQUEST accepted as COUNTER (Kontact)".into()),
+        )),
+        (Some(p), Some(i)) => Err(format!("METHOD {i} contradicts the part's method={p}; calendar ignored")),
+        (Some(p), None) => Ok((p.clone(), Some(format!("no METHOD in the calendar; method={p} from the Content-Type used")))),
+        (None, Some(i)) => Ok((i.clone(), Some(format!("no method parameter on the part; METHOD:{i} from the calendar used (Apple Mail)")))),
+        (None, None) => Err("neither a method parameter nor a METHOD property: not an iTIP message".into()),
+    }
+}
+
+/// Extracts the items of a message. Bounces yield nothing (their calendars
+/// are copies of what was sent, not new scheduling messages).
+pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOutcome {
+    let mut out = ItemsOutcome::default();
+    if msg.is_bounce {
+        if !msg.calendar_parts.is_empty() {
+            out.notes.push("delivery status notification: its calendar is not acted on".into());
+        }
+        return out;
+    }
+    let zones = ZoneResolver::empty(Zone::Utc);
+    let mut seen: Vec<(String, String, Option<String>, String, Option<i64>)> = Vec::new();
+    for (i, part) in msg.calendar_parts.iter().enumerate() {
+        let parsed = parse_calendar_text(&part.text, ParseLimits::default());
+        for d in parsed.diagnostics {
+            out.notes.push(format!("part {}: {d}", i + 1));
+        }
+        for cal in parsed.calendars {
+            let (method, note) = match effective_method(part.method_param.as_ref(), cal.method.as_ref(), counter_as_request) {
+                Ok(m) => m,
+                Err(e) => {
+                    out.notes.push(format!("part {}: {e}", i + 1));
+                    continue;
+                }
+            };
+            if let Some(n) = note {
+                out.notes.push(format!("part {}: {n}", i + 1));
+            }
+            out.handled = true;
+            for object in exchange_duplicate_components(cal.objects) {
+                // Thunderbird Lightning and Google send the same calendar
+                // inline and as an application/ics attachment: act once.
+                let key = (
+                    method.as_str().to_string(),
+                    object.kind().as_str().to_string(),
+                    object.uid(),
+                    object.rid_key(&zones),
+                    object.sequence(),
+                );
+                if seen.contains(&key) {
+                    out.notes.push(format!("part {}: duplicate of an earlier calendar part; ignored", i + 1));
+                    continue;
+                }
+                seen.push(key);
+                out.items.push(ItipItem { method: method.clone(), object });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::{InboundMessage, MailLimits};
+
+    fn items(raw: &str) -> ItemsOutcome {
+        extract_items(&InboundMessage::parse(raw.as_bytes(), &MailLimits::default()), true)
+    }
+
+    const EV: &str = "BEGIN:VEVENT\r\nUID:1\r\nSEQUENCE:0\r\nDTSTART:20270101T100000Z\r\nDTEND:20270101T110000Z\r\nEND:VEVENT\r\n";
+
+    #[test]
+    fn mismatch_is_ignored_and_counter_leniency_applies() {
+        let meetup = format!("Content-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:PUBLISH\r\n{EV}END:VCALENDAR\r\n");
+        let o = items(&meetup);
+        assert!(o.items.is_empty());
+        assert!(!o.handled);
+        let kontact = format!("Content-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:COUNTER\r\n{EV}END:VCALENDAR\r\n");
+        assert_eq!(items(&kontact).items[0].method, Method::Counter);
+    }
+
+    #[test]
+    fn method_from_either_side() {
+        let no_method = format!("Content-Type: text/calendar; method=CANCEL\r\n\r\nBEGIN:VCALENDAR\r\n{EV}END:VCALENDAR\r\n");
+        assert_eq!(items(&no_method).items[0].method, Method::Cancel);
+        let apple = format!("Content-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REPLY\r\n{EV}END:VCALENDAR\r\n");
+        assert_eq!(items(&apple).items[0].method, Method::Reply);
+        let zoom = format!("Content-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\n{EV}END:VCALENDAR\r\n");
+        let z = items(&zoom);
+        assert!(z.items.is_empty() && !z.handled);
+    }
+
+    #[test]
+    fn duplicated_parts_are_processed_once() {
+        let cal = format!("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\n{EV}END:VCALENDAR\r\n");
+        let raw = format!("Content-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n{cal}\r\n--X\r\nContent-Type: application/ics; name=invite.ics\r\nContent-Disposition: attachment; filename=invite.ics\r\n\r\n{cal}\r\n--X--\r\n");
+        let o = items(&raw);
+        assert_eq!(o.items.len(), 1);
+        assert!(o.notes.iter().any(|n| n.contains("duplicate")));
+    }
+}

@@ -1,0 +1,199 @@
+//! Recurrence expansion: an event's busy periods in UTC from DTSTART with
+//! DTEND or DURATION, RRULE (every part calcard's engine supports, including
+//! BYSETPOS and BYWEEKNO), RDATE (dates, date-times, periods) and EXDATE.
+//! RECURRENCE-ID overrides are separate objects; `freebusy` merges them.
+//! Performs no I/O.
+//!
+//! Bounds: open-ended rules are expanded only up to a window end and flagged
+//! so that a later run can extend them; every expansion stops after
+//! `max_iterations` rule steps and keeps at most `max_occurrences`
+//! occurrences, so that no rule (FREQ=SECONDLY for ever, an impossible
+//! BYMONTHDAY) can hang or exhaust memory.
+
+mod rule;
+
+use crate::ical::{DateTimeValue, Object, RDate, ZoneResolver};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+
+/// Limits and window for one expansion.
+#[derive(Debug, Clone, Copy)]
+pub struct ExpandParams {
+    /// Open-ended rules are expanded up to (excluding) this instant.
+    pub window_end: DateTime<Utc>,
+    /// For open-ended or truncated rules, occurrences that end before this
+    /// instant are not returned (a daily meeting since 1990 still yields its
+    /// current occurrences).
+    pub keep_from: Option<DateTime<Utc>>,
+    /// At most this many occurrences are returned.
+    pub max_occurrences: usize,
+    /// At most this many rule steps are taken.
+    pub max_iterations: usize,
+}
+
+impl ExpandParams {
+    /// The defaults: the given window end, 10,000 occurrences, 200,000 steps.
+    pub fn with_window(window_end: DateTime<Utc>) -> Self {
+        Self { window_end, keep_from: None, max_occurrences: 10_000, max_iterations: 200_000 }
+    }
+}
+
+/// One occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    /// Start (UTC).
+    pub start: DateTime<Utc>,
+    /// End (UTC); equal to start for a zero-length event.
+    pub end: DateTime<Utc>,
+    /// The RECURRENCE-ID key an override of this occurrence would have.
+    pub rid: String,
+    /// Whether this is the DTSTART occurrence.
+    pub is_main: bool,
+}
+
+/// The result of an expansion.
+#[derive(Debug, Clone, Default)]
+pub struct Expansion {
+    /// Occurrences, sorted by start, without duplicates.
+    pub occurrences: Vec<Occurrence>,
+    /// The rule has no end and was expanded only up to the window.
+    pub open_ended: bool,
+    /// The caps cut the expansion short.
+    pub truncated: bool,
+    /// Notes about what could not be used.
+    pub diagnostics: Vec<String>,
+}
+
+impl Expansion {
+    /// Whether later runs must extend the expansion (imip-agent's "free/busy provider").
+    pub fn needs_extension(&self) -> bool {
+        self.open_ended || self.truncated
+    }
+}
+
+/// How long each occurrence lasts, measured on the wall clock so that a
+/// 10:00–11:00 meeting stays 10:00–11:00 across a daylight-saving change.
+#[derive(Debug, Clone, Copy)]
+enum Length {
+    Wall(Duration),
+    Exact(Duration),
+}
+
+fn length_of(obj: &Object, start: &DateTimeValue, zones: &ZoneResolver) -> Length {
+    if let Some(end) = obj.dtend() {
+        let same_zone = std::mem::discriminant(start) == std::mem::discriminant(&end) && start.tzid() == end.tzid();
+        if same_zone {
+            return Length::Wall((end.local() - start.local()).max(Duration::zero()));
+        }
+        if let (Some(s), Some(e)) = (start.to_utc(zones), end.to_utc(zones)) {
+            return Length::Exact((e - s).max(Duration::zero()));
+        }
+    }
+    if let Some(d) = obj.duration() {
+        return Length::Wall(d.max(Duration::zero()));
+    }
+    // RFC 5545 §3.6.1: a DATE start alone lasts one day; a DATE-TIME start
+    // alone has no duration (calcard would run it to the end of the day).
+    if start.is_date() { Length::Wall(Duration::days(1)) } else { Length::Exact(Duration::zero()) }
+}
+
+fn occurrence(
+    start: &DateTimeValue,
+    length: Length,
+    zones: &ZoneResolver,
+    key_style: &DateTimeValue,
+    is_main: bool,
+) -> Option<Occurrence> {
+    let s = start.to_utc(zones)?;
+    let e = match length {
+        Length::Exact(d) => s + d,
+        Length::Wall(d) => start.with_local(start.local() + d).to_utc(zones)?,
+    };
+    let rid = key_style.with_local(start.local()).rid_key(zones);
+    Some(Occurrence { start: s, end: e.max(s), rid, is_main })
+}
+
+/// Expands an event (or any component with DTSTART) into occurrences.
+pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expansion {
+    let mut out = Expansion::default();
+    let Some(start) = obj.dtstart().or_else(|| obj.recurrence_id()) else {
+        out.diagnostics.push("no DTSTART: no period".into());
+        return out;
+    };
+    let length = length_of(obj, &start, zones);
+    let mut occ: Vec<Occurrence> = Vec::new();
+    match occurrence(&start, length, zones, &start, true) {
+        Some(o) => occ.push(o),
+        None => {
+            out.diagnostics.push(format!("DTSTART {start} cannot be placed in time"));
+            return out;
+        }
+    }
+
+    if let Some(rrule) = obj.rrule() {
+        let open = rrule.count.is_none() && rrule.until.is_none();
+        let mut run = rule::RuleRun::new(rrule, &start, zones, params, open);
+        let locals = run.locals();
+        out.diagnostics.extend(run.diagnostics);
+        out.open_ended = open;
+        let mut truncated = run.truncated;
+        if !open && truncated {
+            // A bounded rule longer than the caps is treated like an
+            // open-ended one: expanded within the window, extended later.
+            let mut again = rule::RuleRun::new(rrule, &start, zones, params, true);
+            let windowed = again.locals();
+            truncated = true;
+            occ.extend(windowed.iter().filter_map(|l| occurrence(&start.with_local(*l), length, zones, &start, false)));
+        } else {
+            occ.extend(locals.iter().filter_map(|l| occurrence(&start.with_local(*l), length, zones, &start, false)));
+        }
+        out.truncated = truncated;
+    }
+
+    for rd in obj.rdates() {
+        let o = match rd {
+            RDate::At(v) => occurrence(&v, length, zones, &start, false),
+            RDate::Period(s, e) => match (s.to_utc(zones), e.to_utc(zones)) {
+                (Some(su), Some(eu)) => Some(Occurrence { start: su, end: eu.max(su), rid: start.with_local(s.local()).rid_key(zones), is_main: false }),
+                _ => None,
+            },
+            RDate::PeriodDuration(s, d) => s.to_utc(zones).map(|su| Occurrence {
+                start: su,
+                end: su + d.max(Duration::zero()),
+                rid: start.with_local(s.local()).rid_key(zones),
+                is_main: false,
+            }),
+        };
+        match o {
+            Some(o) => occ.push(o),
+            None => out.diagnostics.push("an RDATE cannot be placed in time".into()),
+        }
+    }
+
+    let exdates: Vec<DateTime<Utc>> = obj.exdates().iter().filter_map(|e| e.to_utc(zones)).collect();
+    occ.retain(|o| !exdates.contains(&o.start));
+    // The DTSTART occurrence wins over an identical rule or RDATE occurrence.
+    occ.sort_by(|a, b| a.start.cmp(&b.start).then(b.is_main.cmp(&a.is_main)));
+    occ.dedup_by(|b, a| a.start == b.start);
+    if out.needs_extension()
+        && let Some(keep) = params.keep_from
+    {
+        occ.retain(|o| o.end >= keep || o.is_main);
+    }
+    if occ.len() > params.max_occurrences {
+        occ.truncate(params.max_occurrences);
+        out.truncated = true;
+    }
+    out.occurrences = occ;
+    out
+}
+
+/// The local start times of the rule instances of an RRULE, as calcard
+/// computes them (exposed for tests of the adapter).
+pub fn rule_locals(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Vec<NaiveDateTime> {
+    let (Some(start), Some(rrule)) = (obj.dtstart(), obj.rrule()) else { return Vec::new() };
+    let open = rrule.count.is_none() && rrule.until.is_none();
+    rule::RuleRun::new(rrule, &start, zones, params, open).locals()
+}
+
+#[cfg(test)]
+mod tests;

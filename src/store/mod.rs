@@ -1,0 +1,150 @@
+//! The store interface: per-user objects, occurrences, cancellations,
+//! counter-proposals, the request queue, free/busy collections (own,
+//! others', offers, quota journals), free/busy providers, preferences, run
+//! records, processed-message markers with their outbox, and resource
+//! decisions. [`sqlite`] implements it; a PostgreSQL backend implements the
+//! same two traits. This module performs no I/O itself.
+//!
+//! Every write happens inside one [`StoreTx`] opened with [`Store::write`]
+//! (SQLite: `BEGIN IMMEDIATE`), so that a message's effects are applied
+//! atomically and committed durably before the agent reports success.
+
+pub mod sqlite;
+mod types;
+
+pub use types::*;
+
+use crate::error::InfraResult;
+use crate::freebusy::{BusyPeriod, FbSet};
+use chrono::{DateTime, Utc};
+
+/// A store: opens transactions.
+pub trait Store: Send {
+    /// Opens a write transaction (takes the write lock now, waiting up to the
+    /// busy timeout; a timeout is an infrastructure failure).
+    fn write(&mut self) -> InfraResult<Box<dyn StoreTx + '_>>;
+    /// Opens a read transaction (a consistent snapshot).
+    fn read(&mut self) -> InfraResult<Box<dyn StoreTx + '_>>;
+}
+
+/// Operations inside one transaction. Reads take `&self`, writes `&mut self`.
+pub trait StoreTx {
+    /// Commits durably.
+    fn commit(self: Box<Self>) -> InfraResult<()>;
+    /// Marks a point to roll back to (several messages in one transaction).
+    fn savepoint(&mut self) -> InfraResult<()>;
+    /// Forgets the savepoint, keeping its changes.
+    fn release_savepoint(&mut self) -> InfraResult<()>;
+    /// Undoes the changes since the savepoint and forgets it.
+    fn rollback_savepoint(&mut self) -> InfraResult<()>;
+
+    // Users and preferences.
+    /// Records a user (no-op when known).
+    fn ensure_user(&mut self, uri: &str, kind: &str, now: DateTime<Utc>) -> InfraResult<()>;
+    /// All users, with their kind.
+    fn users(&self) -> InfraResult<Vec<(String, String)>>;
+    /// Deletes a user and everything stored for them.
+    fn delete_user(&mut self, uri: &str) -> InfraResult<()>;
+    /// One preference.
+    fn pref(&self, user: &str, name: &str) -> InfraResult<Option<String>>;
+    /// All preferences of a user.
+    fn prefs(&self, user: &str) -> InfraResult<Vec<(String, String)>>;
+    /// Sets a preference.
+    fn set_pref(&mut self, user: &str, name: &str, value: &str) -> InfraResult<()>;
+    /// Removes a preference.
+    fn unset_pref(&mut self, user: &str, name: &str) -> InfraResult<bool>;
+
+    // Objects (rid "" = parent or single event).
+    /// One stored object, active or cancelled.
+    fn object(&self, user: &str, uid: &str, rid: &str) -> InfraResult<Option<StoredObject>>;
+    /// Stores (inserts or replaces) an object with a status.
+    fn put_object(&mut self, user: &str, obj: &StoredObject, now: DateTime<Utc>) -> InfraResult<()>;
+    /// Removes an object.
+    fn delete_object(&mut self, user: &str, uid: &str, rid: &str) -> InfraResult<()>;
+    /// The separately stored occurrences of a UID (rid ≠ "").
+    fn recurrences(&self, user: &str, uid: &str) -> InfraResult<Vec<StoredObject>>;
+    /// Removes all separately stored occurrences (and their cancellations).
+    fn delete_recurrences(&mut self, user: &str, uid: &str) -> InfraResult<()>;
+    /// Lists objects of a user, optionally only those with a given status.
+    fn list_objects(&self, user: &str, status: Option<ObjectStatus>) -> InfraResult<Vec<StoredObject>>;
+
+    // Counter-proposals.
+    /// Stores an attendee's counter-proposal.
+    fn put_counter(&mut self, user: &str, uid: &str, rid: &str, attendee: &str, text: &str) -> InfraResult<()>;
+    /// Counter-proposals for an event occurrence: (attendee, text).
+    fn counters(&self, user: &str, uid: &str, rid: &str) -> InfraResult<Vec<(String, String)>>;
+    /// Removes counter-proposals (of one attendee, or all).
+    fn delete_counters(&mut self, user: &str, uid: &str, rid: &str, attendee: Option<&str>) -> InfraResult<()>;
+
+    // Request queue.
+    /// Queues an item for the user's attention ("" or "COUNTER").
+    fn queue_request(&mut self, user: &str, uid: &str, rid: &str, kind: &str) -> InfraResult<()>;
+    /// Removes queue entries (of one kind, or all).
+    fn dequeue_request(&mut self, user: &str, uid: &str, rid: &str, kind: Option<&str>) -> InfraResult<()>;
+    /// The queue.
+    fn requests(&self, user: &str) -> InfraResult<Vec<RequestEntry>>;
+
+    // Free/busy.
+    /// Periods of a collection overlapping or touching [start, end]
+    /// (a superset: callers apply their exact overlap rule).
+    fn busy(&self, set: &FbSet, start: DateTime<Utc>, end: DateTime<Utc>) -> InfraResult<Vec<BusyPeriod>>;
+    /// All periods of a collection, sorted by start.
+    fn busy_all(&self, set: &FbSet) -> InfraResult<Vec<BusyPeriod>>;
+    /// Periods of a collection belonging to a UID (any occurrence when `rid` is None).
+    fn busy_for_uid(&self, set: &FbSet, uid: &str, rid: Option<&str>) -> InfraResult<Vec<BusyPeriod>>;
+    /// Adds periods.
+    fn add_busy(&mut self, set: &FbSet, periods: &[BusyPeriod]) -> InfraResult<()>;
+    /// Removes the periods of a UID (one occurrence, or all when `rid` is None).
+    fn remove_busy_for_uid(&mut self, set: &FbSet, uid: &str, rid: Option<&str>) -> InfraResult<usize>;
+    /// Removes periods overlapping [start, end] (all when the window is None).
+    fn remove_busy_in(&mut self, set: &FbSet, window: Option<(DateTime<Utc>, DateTime<Utc>)>) -> InfraResult<usize>;
+    /// Removes periods whose `expires` is at or before `now`.
+    fn purge_expired(&mut self, set: &FbSet, now: DateTime<Utc>) -> InfraResult<usize>;
+    /// The "other" participants a user holds records for.
+    fn other_sets(&self, user: &str) -> InfraResult<Vec<String>>;
+
+    // Free/busy providers (events recurring without end, extended later).
+    /// Registers a provider.
+    fn add_provider(&mut self, owner: &str, uid: &str, rid: &str) -> InfraResult<()>;
+    /// Unregisters a provider.
+    fn remove_provider(&mut self, owner: &str, uid: &str, rid: &str) -> InfraResult<()>;
+    /// Providers of an owner: (uid, rid).
+    fn providers(&self, owner: &str) -> InfraResult<Vec<(String, String)>>;
+    /// Owners that have providers.
+    fn provider_owners(&self) -> InfraResult<Vec<String>>;
+    /// How far providers of an owner have been expanded.
+    fn provider_horizon(&self, owner: &str) -> InfraResult<Option<DateTime<Utc>>>;
+    /// Records the expansion horizon.
+    fn set_provider_horizon(&mut self, owner: &str, until: DateTime<Utc>) -> InfraResult<()>;
+
+    // Run records and idempotence.
+    /// Appends a run record.
+    fn add_run(&mut self, run: &RunRecord) -> InfraResult<()>;
+    /// Run records matching a filter, newest first.
+    fn runs(&self, filter: &RunFilter) -> InfraResult<Vec<RunRecord>>;
+    /// Removes run records older than `before`.
+    fn prune_runs(&mut self, before: DateTime<Utc>) -> InfraResult<usize>;
+    /// The marker of a message already processed for a recipient.
+    fn processed(&self, key: &str, recipient: &str, agent: &str) -> InfraResult<Option<Processed>>;
+    /// Records that a message was processed, with the messages to send and deliver.
+    fn put_processed(&mut self, p: &Processed) -> InfraResult<()>;
+    /// Removes markers older than `before`.
+    fn prune_processed(&mut self, before: DateTime<Utc>) -> InfraResult<usize>;
+
+    // Resource decisions.
+    /// Records a decision.
+    fn add_decision(&mut self, d: &DecisionRecord) -> InfraResult<()>;
+    /// Decisions for a resource, newest first.
+    fn decisions(&self, resource: &str, limit: usize) -> InfraResult<Vec<DecisionRecord>>;
+
+    // Generic key/value records for policy state (quotas, delegates,
+    // approvals, pools): (namespace, key) → value.
+    /// Reads a record.
+    fn kv_get(&self, ns: &str, key: &str) -> InfraResult<Option<String>>;
+    /// Writes a record.
+    fn kv_put(&mut self, ns: &str, key: &str, value: &str) -> InfraResult<()>;
+    /// Deletes a record.
+    fn kv_delete(&mut self, ns: &str, key: &str) -> InfraResult<bool>;
+    /// Records of a namespace whose key starts with `prefix`, sorted by key.
+    fn kv_list(&self, ns: &str, prefix: &str) -> InfraResult<Vec<(String, String)>>;
+}

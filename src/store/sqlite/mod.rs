@@ -1,0 +1,103 @@
+//! The SQLite store (rusqlite, bundled SQLite). Performs I/O on the database
+//! file.
+//!
+//! Set-up: WAL journal, `synchronous=FULL` (a commit is on disk before the
+//! agent reports success; `durability = "normal"` trades that for speed), a
+//! busy timeout, and `BEGIN IMMEDIATE` for every write transaction so that
+//! concurrent deliveries serialise instead of failing. The database file is
+//! created on first use; the schema is migrated on open.
+
+mod schema;
+mod tx;
+
+use super::{Store, StoreTx};
+use crate::error::{InfraError, InfraResult};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Options for opening the store.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// How long to wait for another writer.
+    pub busy_timeout: Duration,
+    /// `synchronous=FULL` when true, NORMAL otherwise.
+    pub durable: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self { busy_timeout: Duration::from_secs(20), durable: true }
+    }
+}
+
+/// A store in one SQLite file.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`.
+    pub fn open(path: &Path, options: &SqliteOptions) -> InfraResult<SqliteStore> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| InfraError::io(format!("creating {}", dir.display()), e))?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| InfraError::Store(format!("opening {}: {e}", path.display())))?;
+        conn.busy_timeout(options.busy_timeout)?;
+        // journal_mode=WAL is persistent; setting it on every open is cheap
+        // once it is set, and needs the write lock only the first time.
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(InfraError::Store(format!("cannot use WAL journal (got {mode})")));
+        }
+        conn.execute_batch(if options.durable { "PRAGMA synchronous=FULL;" } else { "PRAGMA synchronous=NORMAL;" })?;
+        conn.execute_batch("PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let mut store = SqliteStore { conn, path: path.to_path_buf() };
+        schema::migrate(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// An in-memory store, for tests.
+    pub fn open_memory() -> InfraResult<SqliteStore> {
+        let mut conn = Connection::open_in_memory()?;
+        schema::migrate(&mut conn)?;
+        Ok(SqliteStore { conn, path: PathBuf::from(":memory:") })
+    }
+
+    /// The database path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version.
+    pub fn schema_version(&self) -> InfraResult<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+impl Store for SqliteStore {
+    fn write(&mut self) -> InfraResult<Box<dyn StoreTx + '_>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(Box::new(tx::SqliteTx::new(tx)))
+    }
+
+    fn read(&mut self) -> InfraResult<Box<dyn StoreTx + '_>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        Ok(Box::new(tx::SqliteTx::new(tx)))
+    }
+}
+
+#[cfg(test)]
+mod tests;

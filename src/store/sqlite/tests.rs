@@ -1,0 +1,105 @@
+#![allow(clippy::unwrap_used)]
+use super::*;
+use crate::freebusy::{BusyPeriod, FbSet};
+use crate::store::{ObjectStatus, OutboxMessage, Processed, RunFilter, RunRecord, StoredObject};
+use chrono::{TimeZone, Utc};
+
+fn t(h: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 1, 1, h, 0, 0).unwrap()
+}
+
+#[test]
+fn objects_periods_and_queue_round_trip() {
+    let mut s = SqliteStore::open_memory().unwrap();
+    let u = "mailto:room@example.com";
+    let mut tx = s.write().unwrap();
+    tx.ensure_user(u, "resource", t(0)).unwrap();
+    tx.put_object(u, &StoredObject { uid: "a".into(), rid: "".into(), status: ObjectStatus::Active, text: "X".into() }, t(0)).unwrap();
+    tx.put_object(u, &StoredObject { uid: "a".into(), rid: "20270101T100000Z".into(), status: ObjectStatus::Cancelled, text: "Y".into() }, t(0)).unwrap();
+    let set = FbSet::Own(u.into());
+    tx.add_busy(&set, &[BusyPeriod::new(t(10), t(11), "a", ""), BusyPeriod::new(t(14), t(15), "a", "x")]).unwrap();
+    tx.queue_request(u, "a", "", "").unwrap();
+    tx.commit().unwrap();
+
+    let tx = s.read().unwrap();
+    assert_eq!(tx.object(u, "a", "").unwrap().unwrap().text, "X");
+    assert_eq!(tx.recurrences(u, "a").unwrap().len(), 1);
+    assert_eq!(tx.busy(&set, t(10), t(12)).unwrap().len(), 1);
+    assert_eq!(tx.busy(&set, t(9), t(16)).unwrap().len(), 2);
+    assert_eq!(tx.busy(&set, t(12), t(13)).unwrap().len(), 0);
+    assert_eq!(tx.requests(u).unwrap().len(), 1);
+    drop(tx);
+
+    let mut tx = s.write().unwrap();
+    assert_eq!(tx.remove_busy_for_uid(&set, "a", Some("x")).unwrap(), 1);
+    tx.delete_recurrences(u, "a").unwrap();
+    tx.commit().unwrap();
+    let tx = s.read().unwrap();
+    assert_eq!(tx.busy_all(&set).unwrap().len(), 1);
+    assert!(tx.recurrences(u, "a").unwrap().is_empty());
+}
+
+#[test]
+fn savepoints_roll_back_one_message() {
+    let mut s = SqliteStore::open_memory().unwrap();
+    let mut tx = s.write().unwrap();
+    tx.savepoint().unwrap();
+    tx.set_pref("u", "a", "1").unwrap();
+    tx.release_savepoint().unwrap();
+    tx.savepoint().unwrap();
+    tx.set_pref("u", "b", "2").unwrap();
+    tx.rollback_savepoint().unwrap();
+    tx.commit().unwrap();
+    let tx = s.read().unwrap();
+    assert_eq!(tx.prefs("u").unwrap(), vec![("a".to_string(), "1".to_string())]);
+}
+
+#[test]
+fn processed_markers_keep_their_outbox() {
+    let mut s = SqliteStore::open_memory().unwrap();
+    let mut tx = s.write().unwrap();
+    let p = Processed {
+        message_key: "k".into(),
+        recipient: "r".into(),
+        agent: "imip_person".into(),
+        at: 5,
+        notes: "n".into(),
+        outbox: vec![OutboxMessage { kind: "deliver".into(), from: "".into(), to: vec!["a@x".into(), "b@x".into()], label: "l".into(), bytes: b"raw".to_vec() }],
+    };
+    tx.put_processed(&p).unwrap();
+    tx.add_run(&RunRecord { started: 1, program: "imip_resource".into(), exit_status: 75, ..Default::default() }).unwrap();
+    tx.commit().unwrap();
+    let tx = s.read().unwrap();
+    assert_eq!(tx.processed("k", "r", "imip_person").unwrap(), Some(p));
+    let runs = tx.runs(&RunFilter { exit_status: Some(75), ..Default::default() }).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert!(tx.runs(&RunFilter { exit_status: Some(0), ..Default::default() }).unwrap().is_empty());
+}
+
+#[test]
+fn file_store_is_created_and_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/store.db");
+    let s = SqliteStore::open(&path, &SqliteOptions::default()).unwrap();
+    assert_eq!(s.schema_version().unwrap(), schema::CURRENT_VERSION);
+    drop(s);
+    let s = SqliteStore::open(&path, &SqliteOptions::default()).unwrap();
+    assert_eq!(s.schema_version().unwrap(), schema::CURRENT_VERSION);
+}
+
+#[test]
+fn far_future_and_precise_bounds() {
+    let mut s = SqliteStore::open_memory().unwrap();
+    let set = FbSet::Own("u".into());
+    let far = Utc.with_ymd_and_hms(2099, 12, 31, 23, 59, 59).unwrap();
+    let mut tx = s.write().unwrap();
+    // Adjacent periods one second apart: the float R*Tree must not blur them.
+    tx.add_busy(&set, &[BusyPeriod::new(far, far + chrono::Duration::seconds(1), "x", "")]).unwrap();
+    tx.add_busy(&set, &[BusyPeriod::new(t(10), t(10) + chrono::Duration::seconds(1), "y", "")]).unwrap();
+    tx.commit().unwrap();
+    let tx = s.read().unwrap();
+    assert_eq!(tx.busy(&set, far, far + chrono::Duration::seconds(1)).unwrap().len(), 1);
+    let after = t(10) + chrono::Duration::seconds(2);
+    let found = tx.busy(&set, after, after + chrono::Duration::seconds(1)).unwrap();
+    assert!(found.iter().all(|p| p.overlaps(&after, &(after + chrono::Duration::seconds(1)))) || found.is_empty());
+}
