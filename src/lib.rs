@@ -10,8 +10,12 @@
 pub mod address;
 pub mod clock;
 pub mod error;
+pub mod config;
 pub mod freebusy;
+pub mod i18n;
 pub mod ical;
+pub mod itip;
 pub mod mail;
+pub mod policy;
 pub mod recur;
 pub mod store;

@@ -1,0 +1,328 @@
+//! Configuration: the TOML file with every setting of imip-agent's
+//! `config.txt` that applies, and the search order for it. Reading the file
+//! is the only I/O here.
+//!
+//! Search order (docs/configuration.md): `--config FILE`; the environment
+//! variable `IMIP_AGENT_CONFIG`; `./imip-agent.toml`;
+//! `/etc/imip-agent/config.toml`. When none exists the built-in defaults
+//! apply (the same values as imip-agent 0.3's `config.txt`).
+
+pub mod prefs;
+
+use crate::error::{InfraError, InfraResult};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Public address of the agents (From of generated mail, SENT-BY value).
+    pub message_sender: String,
+    /// Prefix for local delivery addresses with `-L` (`local+user@domain`).
+    pub local_prefix: String,
+    /// Prefix of BCC copies to the outgoing agent (`people-outgoing+user@domain`).
+    pub outgoing_prefix: String,
+    /// Folding length for generated iCalendar (0 = the standard 75 octets).
+    pub line_length: usize,
+    /// Accept COUNTER objects in parts labelled REQUEST (Kontact).
+    pub counter_as_request: bool,
+    /// Where schedules are kept.
+    pub store: StoreConfig,
+    /// Directories.
+    pub paths: PathsConfig,
+    /// Links to a web calendar manager in notifications.
+    pub manager: ManagerConfig,
+    /// How replies to other parties are sent.
+    pub outgoing: OutgoingConfig,
+    /// How the user's own copy is delivered (imip_person).
+    pub delivery: DeliveryConfig,
+    /// Organisation-wide preference defaults (`NAME = "value"`).
+    pub defaults: BTreeMap<String, String>,
+    /// Bounds on hostile input.
+    pub limits: LimitsConfig,
+    /// Acting only on authenticated senders (issue 6).
+    pub authentication: AuthConfig,
+}
+
+/// `[store]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// `sqlite` (the default) or `postgresql` (reserved).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// SQLite database file (or a connection string for PostgreSQL).
+    pub path: String,
+    /// `full`: every commit reaches the disk before success is reported;
+    /// `normal`: faster, but a power loss may lose the last commits.
+    pub durability: String,
+    /// Seconds to wait for another writer before giving up (exit 75).
+    pub busy_timeout_seconds: u64,
+}
+
+/// `[paths]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathsConfig {
+    /// Published free/busy (`-P`).
+    pub publish_dir: String,
+    /// imip-agent's one-file-per-setting preferences layout (`-p`); empty:
+    /// preferences live in the store.
+    pub preferences_dir: String,
+    /// Quota journal location (`-j`); empty: the main store.
+    pub journal: String,
+}
+
+/// `[manager]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ManagerConfig {
+    /// Include manager links in notifications.
+    pub interface: bool,
+    /// Base URL of the manager; links are `<url>/<UID>[/<RECURRENCE-ID>]`.
+    pub url: String,
+}
+
+/// `[outgoing]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutgoingConfig {
+    /// `sendmail`, `smtp`, `outbox` (write files to a directory) or `stdout`.
+    pub transport: String,
+    /// The sendmail-compatible command.
+    pub sendmail_command: String,
+    /// SMTP relay host.
+    pub smtp_host: String,
+    /// SMTP relay port.
+    pub smtp_port: u16,
+    /// Directory for the `outbox` transport.
+    pub outbox_dir: String,
+}
+
+/// `[delivery]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// LMTP target for `-l` when given without a value in the file: a Unix
+    /// socket path or host:port.
+    pub lmtp: String,
+    /// SMTP host for `-L`.
+    pub local_smtp_host: String,
+    /// SMTP port for `-L`.
+    pub local_smtp_port: u16,
+}
+
+/// `[limits]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest message examined (bytes); larger ones are delivered untouched.
+    pub max_message_size: usize,
+    /// Deepest MIME nesting searched.
+    pub max_mime_depth: usize,
+    /// Most MIME parts examined.
+    pub max_mime_parts: usize,
+    /// Most occurrences of one event recorded.
+    pub max_occurrences: usize,
+    /// Most recurrence-rule steps per expansion.
+    pub max_rule_iterations: usize,
+}
+
+/// `[authentication]` (issue 6: act on iTIP only when the mail system vouches for the sender)
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Require authentication before acting.
+    pub require: bool,
+    /// The authserv-id(s) of our own MTA whose Authentication-Results are trusted.
+    pub trusted_authserv_ids: Vec<String>,
+    /// Treat messages without Received headers from other hosts (local submission) as authenticated.
+    pub trust_local_submission: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            message_sender: "calendar@example.com".into(),
+            local_prefix: "local".into(),
+            outgoing_prefix: "people-outgoing".into(),
+            line_length: 0,
+            counter_as_request: true,
+            store: StoreConfig::default(),
+            paths: PathsConfig::default(),
+            manager: ManagerConfig::default(),
+            outgoing: OutgoingConfig::default(),
+            delivery: DeliveryConfig::default(),
+            defaults: BTreeMap::new(),
+            limits: LimitsConfig::default(),
+            authentication: AuthConfig::default(),
+        }
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            kind: "sqlite".into(),
+            path: "/var/lib/imip-agent/store.db".into(),
+            durability: "full".into(),
+            busy_timeout_seconds: 20,
+        }
+    }
+}
+
+impl Default for PathsConfig {
+    fn default() -> Self {
+        PathsConfig { publish_dir: "/var/www/imip-agent/static".into(), preferences_dir: String::new(), journal: String::new() }
+    }
+}
+
+impl Default for ManagerConfig {
+    fn default() -> Self {
+        ManagerConfig { interface: true, url: String::new() }
+    }
+}
+
+impl Default for OutgoingConfig {
+    fn default() -> Self {
+        OutgoingConfig {
+            transport: "sendmail".into(),
+            sendmail_command: "/usr/sbin/sendmail".into(),
+            smtp_host: "localhost".into(),
+            smtp_port: 25,
+            outbox_dir: String::new(),
+        }
+    }
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig { lmtp: String::new(), local_smtp_host: "localhost".into(), local_smtp_port: 25 }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig { max_message_size: 25 << 20, max_mime_depth: 16, max_mime_parts: 500, max_occurrences: 10_000, max_rule_iterations: 200_000 }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig { require: false, trusted_authserv_ids: Vec::new(), trust_local_submission: true }
+    }
+}
+
+/// Where a configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// A file.
+    File(PathBuf),
+    /// The built-in defaults.
+    Defaults,
+}
+
+/// The files tried, in order, when no `--config` is given.
+pub fn search_paths() -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if let Ok(p) = std::env::var("IMIP_AGENT_CONFIG")
+        && !p.is_empty()
+    {
+        v.push(PathBuf::from(p));
+    }
+    v.push(PathBuf::from("imip-agent.toml"));
+    v.push(PathBuf::from("/etc/imip-agent/config.toml"));
+    v
+}
+
+impl Config {
+    /// Parses TOML text and validates it.
+    pub fn from_toml(text: &str) -> InfraResult<Config> {
+        let cfg: Config = toml::from_str(text).map_err(|e| InfraError::Config(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Reads a configuration file.
+    pub fn from_file(path: &Path) -> InfraResult<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| InfraError::io(format!("reading {}", path.display()), e))?;
+        Config::from_toml(&text).map_err(|e| InfraError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// Loads the configuration: `explicit` if given (it must exist), else
+    /// the first existing file of [`search_paths`], else the defaults.
+    pub fn load(explicit: Option<&Path>) -> InfraResult<(Config, ConfigSource)> {
+        if let Some(p) = explicit {
+            return Ok((Config::from_file(p)?, ConfigSource::File(p.to_path_buf())));
+        }
+        for p in search_paths() {
+            if p.is_file() {
+                return Ok((Config::from_file(&p)?, ConfigSource::File(p)));
+            }
+        }
+        Ok((Config::default(), ConfigSource::Defaults))
+    }
+
+    fn validate(&self) -> InfraResult<()> {
+        if !matches!(self.store.kind.as_str(), "sqlite" | "postgresql") {
+            return Err(InfraError::Config(format!("store.type {:?}: expected \"sqlite\"", self.store.kind)));
+        }
+        if !matches!(self.store.durability.as_str(), "full" | "normal") {
+            return Err(InfraError::Config(format!("store.durability {:?}: expected \"full\" or \"normal\"", self.store.durability)));
+        }
+        if !matches!(self.outgoing.transport.as_str(), "sendmail" | "smtp" | "outbox" | "stdout") {
+            return Err(InfraError::Config(format!(
+                "outgoing.transport {:?}: expected sendmail, smtp, outbox or stdout",
+                self.outgoing.transport
+            )));
+        }
+        if self.outgoing.transport == "outbox" && self.outgoing.outbox_dir.is_empty() {
+            return Err(InfraError::Config("outgoing.transport = \"outbox\" needs outgoing.outbox_dir".into()));
+        }
+        if crate::address::CalAddress::from_email(&self.message_sender).is_none() {
+            return Err(InfraError::Config(format!("message_sender {:?} is not an e-mail address", self.message_sender)));
+        }
+        for (name, value) in &self.defaults {
+            prefs::validate(name, value).map_err(|e| InfraError::Config(format!("defaults.{name}: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// The folding length for generated calendars.
+    pub fn fold_length(&self) -> Option<usize> {
+        (self.line_length > 0).then_some(self.line_length)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn defaults_match_imip_agent() {
+        let c = Config::default();
+        assert_eq!(c.message_sender, "calendar@example.com");
+        assert_eq!(c.local_prefix, "local");
+        assert_eq!(c.outgoing_prefix, "people-outgoing");
+        assert!(c.counter_as_request);
+    }
+
+    #[test]
+    fn rejects_unknown_and_invalid_settings() {
+        assert!(Config::from_toml("nonsense = 1").is_err());
+        assert!(Config::from_toml("[store]\ndurability = \"maybe\"").is_err());
+        assert!(Config::from_toml("[defaults]\nincoming = \"sideways\"").is_err());
+        assert!(Config::from_toml("[defaults]\nincoming = \"summary-only\"").is_ok());
+    }
+
+    #[test]
+    fn example_configuration_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/config.example.toml");
+        let c = Config::from_file(&path).unwrap();
+        assert_eq!(c.store.kind, "sqlite");
+        assert!(!c.defaults.is_empty());
+    }
+}

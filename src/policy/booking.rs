@@ -1,0 +1,88 @@
+//! The value a policy decides on: the requested event, its occurrences and
+//! the resource's context. No I/O.
+
+use crate::address::CalAddress;
+use crate::config::prefs::Prefs;
+use crate::ical::{Object, Zone};
+use crate::recur::{ExpandParams, Occurrence, expand};
+use chrono::{DateTime, Duration, Utc};
+
+/// A booking request as the policy sees it.
+#[derive(Debug, Clone)]
+pub struct Booking {
+    /// The resource deciding.
+    pub resource: CalAddress,
+    /// The requested event; functions may modify it (corrected times).
+    pub object: Object,
+    /// UID.
+    pub uid: String,
+    /// RECURRENCE-ID key ("" for a whole event).
+    pub rid: String,
+    /// The organiser.
+    pub organizer: CalAddress,
+    /// The occurrences to book (UTC).
+    pub occurrences: Vec<Occurrence>,
+    /// The event recurs without end (expanded only to the window).
+    pub open_ended: bool,
+    /// The expansion hit its caps.
+    pub truncated: bool,
+    /// The resource's preferences.
+    pub prefs: Prefs,
+    /// Now.
+    pub now: DateTime<Utc>,
+    /// This resource received the request as a delegate (may not delegate again).
+    pub is_delegate: bool,
+    /// Expansion limits.
+    pub expand: ExpandParams,
+}
+
+impl Booking {
+    /// The resource's zone.
+    pub fn zone(&self) -> Zone {
+        self.prefs.zone()
+    }
+
+    /// Re-expands the occurrences after the object was modified.
+    pub fn recompute(&mut self) {
+        let zones = self.object.zones(self.zone());
+        let e = expand(&self.object, &zones, &self.expand);
+        // A single occurrence booking keeps only its own period.
+        self.occurrences = if self.rid.is_empty() { e.occurrences } else { e.occurrences.into_iter().take(1).collect() };
+        self.open_ended = e.open_ended;
+        self.truncated = e.truncated;
+    }
+
+    /// The span covering every occurrence.
+    pub fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let s = self.occurrences.iter().map(|o| o.start).min()?;
+        let e = self.occurrences.iter().map(|o| o.end).max()?;
+        Some((s, e))
+    }
+
+    /// Total booked time.
+    pub fn total_duration(&self) -> Duration {
+        self.occurrences.iter().fold(Duration::zero(), |acc, o| acc + (o.end - o.start))
+    }
+
+    /// Whether a stored period belongs to this booking itself (a re-sent
+    /// request must not conflict with itself): same UID, and for an
+    /// occurrence request the same RECURRENCE-ID.
+    pub fn is_self(&self, uid: &str, rid: &str) -> bool {
+        uid == self.uid && (self.rid.is_empty() || rid == self.rid || rid.is_empty())
+    }
+}
+
+/// A cancellation as retraction functions see it.
+#[derive(Debug, Clone)]
+pub struct Cancellation {
+    /// The resource.
+    pub resource: CalAddress,
+    /// UID.
+    pub uid: String,
+    /// RECURRENCE-ID key ("" for the whole event).
+    pub rid: String,
+    /// The organiser.
+    pub organizer: CalAddress,
+    /// The stored event (as accepted), if any.
+    pub stored: Option<Object>,
+}

@@ -1,0 +1,219 @@
+//! Resource scheduling policy (imip-agent 6): the `scheduling_function`
+//! chain, evaluated over a [`Booking`] with read access to the store through
+//! [`PolicyView`], returning a [`Decision`] and the [`Effect`]s that the
+//! orchestration applies in the same transaction. Pure apart from the
+//! injected view: no clock calls, no writes.
+//!
+//! Phases (imip-agent 6.1): imip-agent locks quota journals before the
+//! chain and unlocks them after confirmation. Here the whole chain,
+//! confirmation and the application of effects run inside the store's write
+//! transaction (`BEGIN IMMEDIATE`), which gives the same exclusion for every
+//! journal at once; `locking` and `unlocking` are therefore implicit.
+
+pub mod booking;
+pub mod functions;
+pub mod parse;
+pub mod permitted;
+
+pub use booking::{Booking, Cancellation};
+pub use parse::{FunctionCall, parse_functions};
+
+use crate::address::CalAddress;
+use crate::error::InfraResult;
+use crate::freebusy::{BusyPeriod, FbSet};
+use crate::i18n::Text;
+
+/// What one function (or the whole chain) decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Book it.
+    Accept,
+    /// Book the series except these occurrences (RECURRENCE-ID keys).
+    AcceptExcept(Vec<String>),
+    /// Refuse.
+    Decline,
+    /// Propose the (modified) booking instead.
+    Counter,
+    /// Pass it to another resource.
+    Delegate(CalAddress),
+    /// Hold it until the resource's owner decides.
+    Tentative,
+}
+
+impl Verdict {
+    /// The PARTSTAT or method word for logs and records.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Accept | Verdict::AcceptExcept(_) => "ACCEPTED",
+            Verdict::Decline => "DECLINED",
+            Verdict::Counter => "COUNTER",
+            Verdict::Delegate(_) => "DELEGATED",
+            Verdict::Tentative => "TENTATIVE",
+        }
+    }
+}
+
+/// One function's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The explanation sent to the organiser.
+    pub reason: Text,
+    /// A detail for logs and decision records (English).
+    pub detail: String,
+}
+
+impl Step {
+    /// A step.
+    pub fn new(verdict: Verdict, reason: Text, detail: impl Into<String>) -> Step {
+        Step { verdict, reason, detail: detail.into() }
+    }
+}
+
+/// A change to apply in the transaction (quota journals, collective records…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Add periods to a collection.
+    AddBusy(FbSet, Vec<BusyPeriod>),
+    /// Remove a UID's periods (one occurrence or all) from a collection.
+    RemoveBusy(FbSet, String, Option<String>),
+    /// Write a policy record.
+    KvPut(String, String, String),
+    /// Delete a policy record.
+    KvDelete(String, String),
+}
+
+/// Read access to what policies consult.
+pub trait PolicyView {
+    /// Periods of a collection overlapping [start, end].
+    fn busy(&self, set: &FbSet, start: chrono::DateTime<chrono::Utc>, end: chrono::DateTime<chrono::Utc>) -> InfraResult<Vec<BusyPeriod>>;
+    /// All periods of a collection.
+    fn busy_all(&self, set: &FbSet) -> InfraResult<Vec<BusyPeriod>>;
+    /// A policy record.
+    fn kv_get(&self, ns: &str, key: &str) -> InfraResult<Option<String>>;
+    /// Policy records by prefix.
+    fn kv_list(&self, ns: &str, prefix: &str) -> InfraResult<Vec<(String, String)>>;
+    /// Another user's preference (delegates, pool members).
+    fn pref_of(&self, user: &str, name: &str) -> InfraResult<Option<String>>;
+    /// The contents of a policy file named in a function argument.
+    fn read_policy_file(&self, path: &str) -> Option<String>;
+}
+
+/// The chain's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The final verdict.
+    pub verdict: Verdict,
+    /// The explanation of the last function evaluated.
+    pub reason: Text,
+    /// The function that decided (the last one evaluated).
+    pub function: String,
+    /// Details of every step, for the log and the decision record.
+    pub trail: Vec<String>,
+}
+
+/// Evaluates the configured chain on a booking. The running response
+/// starts as ACCEPTED; DECLINED or DELEGATED stop evaluation; COUNTER,
+/// TENTATIVE and partial acceptance are kept while later functions accept.
+/// An unknown function name declines with a misconfiguration reason (imip-agent
+/// 0.3 skipped it silently).
+pub fn evaluate(calls: &[FunctionCall], booking: &mut Booking, view: &dyn PolicyView) -> InfraResult<Decision> {
+    let mut decision = Decision { verdict: Verdict::Accept, reason: Text::Scheduled, function: String::new(), trail: Vec::new() };
+    for call in calls {
+        let Some(f) = functions::lookup(&call.name) else {
+            decision.verdict = Verdict::Decline;
+            decision.reason = Text::Misconfigured;
+            decision.function = call.name.clone();
+            decision.trail.push(format!("{}: unknown scheduling function; declining (misconfiguration)", call.name));
+            return Ok(decision);
+        };
+        let step = f.evaluate(&call.args, booking, view)?;
+        decision.trail.push(format!("{}{}: {} ({})", call.name, fmt_args(&call.args), step.verdict.label(), step.detail));
+        decision.function = call.name.clone();
+        decision.reason = step.reason;
+        match step.verdict {
+            Verdict::Decline | Verdict::Delegate(_) => {
+                decision.verdict = step.verdict;
+                return Ok(decision);
+            }
+            Verdict::Accept => {
+                // Keep an earlier COUNTER, TENTATIVE or partial acceptance, and its reason.
+                if let Some(r) = sticky_reason(&decision.verdict) {
+                    decision.reason = r;
+                }
+            }
+            Verdict::AcceptExcept(mut rids) => {
+                decision.verdict = match std::mem::replace(&mut decision.verdict, Verdict::Accept) {
+                    Verdict::AcceptExcept(mut prev) => {
+                        prev.append(&mut rids);
+                        prev.sort();
+                        prev.dedup();
+                        Verdict::AcceptExcept(prev)
+                    }
+                    Verdict::Accept => Verdict::AcceptExcept(rids),
+                    other => other,
+                }
+            }
+            Verdict::Counter => {
+                if !matches!(decision.verdict, Verdict::Tentative) {
+                    decision.verdict = Verdict::Counter;
+                }
+            }
+            Verdict::Tentative => decision.verdict = Verdict::Tentative,
+        }
+    }
+    if calls.is_empty() {
+        decision.trail.push("no scheduling functions: accepting".into());
+    }
+    Ok(decision)
+}
+
+fn sticky_reason(v: &Verdict) -> Option<Text> {
+    match v {
+        Verdict::Counter => Some(Text::Suggested),
+        Verdict::Tentative => Some(Text::AwaitingApproval),
+        Verdict::AcceptExcept(_) => Some(Text::SomeOccurrencesDeclined),
+        _ => None,
+    }
+}
+
+fn fmt_args(args: &[String]) -> String {
+    if args.is_empty() { String::new() } else { format!(" {}", args.join(" ")) }
+}
+
+/// Confirmation effects after an acceptance: each distinct (function,
+/// arguments) pair once.
+pub fn confirm(calls: &[FunctionCall], booking: &Booking, view: &dyn PolicyView) -> InfraResult<Vec<Effect>> {
+    let mut seen: Vec<&FunctionCall> = Vec::new();
+    let mut out = Vec::new();
+    for call in calls {
+        if seen.contains(&call) {
+            continue;
+        }
+        seen.push(call);
+        if let Some(f) = functions::lookup(&call.name) {
+            out.extend(f.confirm(&call.args, booking, view)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Retraction effects after a cancellation.
+pub fn retract(calls: &[FunctionCall], c: &Cancellation, view: &dyn PolicyView) -> InfraResult<Vec<Effect>> {
+    let mut seen: Vec<&FunctionCall> = Vec::new();
+    let mut out = Vec::new();
+    for call in calls {
+        if seen.contains(&call) {
+            continue;
+        }
+        seen.push(call);
+        if let Some(f) = functions::lookup(&call.name) {
+            out.extend(f.retract(&call.args, c, view)?);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
