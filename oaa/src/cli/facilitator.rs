@@ -1,0 +1,112 @@
+//! `imip_facilitator`: runs a facilitator until interrupted.
+//!
+//! Performs I/O.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing::{error, info};
+
+use super::{EXIT_CONFIG, EXIT_TEMPFAIL, init_logging, load_secret};
+use crate::facilitator::{Facilitator, FacilitatorConfig, ServerError};
+use crate::wire::DEFAULT_MAX_FRAME;
+
+/// Runs an OAA-compatible facilitator (speaks the OAA 2.3.2 ICL/TCP
+/// protocol) that agents connect to, register solvables with, and ask to
+/// solve goals. Logs go to stderr. Exit codes: 0 after Ctrl-C or SIGTERM,
+/// 78 for a configuration error (a non-loopback address without a
+/// secret), 75 when the address cannot be bound.
+#[derive(Parser, Debug)]
+#[command(name = "imip_facilitator", version)]
+struct Args {
+    /// Address to listen on. Anything other than a loopback address
+    /// requires a shared secret.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3378")]
+    listen: SocketAddr,
+
+    /// Shared secret clients must send as password(P) in ev_connect.
+    /// Prefer --secret-file or IMIP_FACILITATOR_SECRET: command lines are
+    /// visible to other users.
+    #[arg(long, value_name = "SECRET", env = "IMIP_FACILITATOR_SECRET", hide_env_values = true)]
+    secret: Option<String>,
+
+    /// Read the shared secret from this file (surrounding whitespace is
+    /// ignored).
+    #[arg(long, value_name = "PATH", conflicts_with = "secret")]
+    secret_file: Option<PathBuf>,
+
+    /// Largest accepted frame in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME)]
+    max_frame: usize,
+
+    /// Log filter when RUST_LOG is not set (error, warn, info, debug, trace).
+    #[arg(long, value_name = "LEVEL", default_value = "info")]
+    log: String,
+}
+
+/// Entry point of `imip_facilitator`. Exit codes: 0 after a clean
+/// shutdown (Ctrl-C or SIGTERM), 78 for a configuration error (such as a
+/// non-loopback address without a secret), 75 when the address cannot be
+/// bound.
+pub fn facilitator_main() -> ExitCode {
+    let args = Args::parse();
+    init_logging(&args.log);
+    let secret = match load_secret(args.secret, args.secret_file, "IMIP_FACILITATOR_SECRET") {
+        Ok(s) => s,
+        Err(e) => {
+            error!("{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let cfg = FacilitatorConfig {
+        listen: args.listen,
+        secret,
+        max_frame: args.max_frame,
+        ..Default::default()
+    };
+    if let Err(e) = cfg.validate() {
+        error!("{e}");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            error!("cannot start runtime: {e}");
+            return ExitCode::from(EXIT_TEMPFAIL);
+        }
+    };
+    rt.block_on(async {
+        let fac = match Facilitator::start(cfg).await {
+            Ok(f) => f,
+            Err(ServerError::SecretRequired(a)) => {
+                error!("refusing to listen on {a} without a shared secret");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+            Err(e) => {
+                error!("{e}");
+                return ExitCode::from(EXIT_TEMPFAIL);
+            }
+        };
+        wait_for_signal().await;
+        info!("shutting down");
+        fac.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

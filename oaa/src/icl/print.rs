@@ -1,0 +1,273 @@
+//! ICL printer: [`Term`] to text that [`parse`](super::parse) reads back as
+//! an equal term (reference §4.4).
+//!
+//! Performs no I/O. Atoms are quoted only when the bare form would not read
+//! back as the same atom; operators in ICL's table print infix (bracketed as
+//! precedence requires), everything else in function form. Named variables
+//! keep valid names; machine-made ones print as `_` when they occur once and
+//! as numbered names (`_0`, `_1`, ...) chosen not to clash otherwise, so the
+//! output is deterministic. The walk is iterative.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::{self, Write};
+
+use super::lexer::is_symbol_char;
+use super::ops::{ARG_LEVEL, infix_level, is_operator};
+use super::term::{GroupKind, Term, Var};
+
+/// Prints a term (no final `.`).
+pub fn print(t: &Term) -> String {
+    let mut s = String::new();
+    write_term(&mut s, t);
+    s
+}
+
+/// Appends a printed term to `out`.
+pub fn write_term(out: &mut String, t: &Term) {
+    let names = VarNames::new(t);
+    let mut stack = vec![Task::Term(t, ARG_LEVEL)];
+    while let Some(task) = stack.pop() {
+        match task {
+            Task::Text(s) => out.push_str(s),
+            Task::Term(t, min) => push_term(out, &mut stack, t, min, &names),
+        }
+    }
+}
+
+impl fmt::Display for Term {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&print(self))
+    }
+}
+
+enum Task<'a> {
+    Term(&'a Term, u8),
+    Text(&'static str),
+}
+
+fn push_term<'a>(
+    out: &mut String,
+    stack: &mut Vec<Task<'a>>,
+    t: &'a Term,
+    min: u8,
+    names: &VarNames,
+) {
+    match t {
+        Term::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Term::Float(f) => write_float(out, *f),
+        Term::Atom(a) => write_atom(out, a, true),
+        Term::Var(v) => out.push_str(names.name(v)),
+        Term::Struct(f, args) => {
+            if args.len() == 2
+                && let Some(level) = infix_level(f)
+            {
+                let paren = level < min;
+                if paren {
+                    out.push('(');
+                    stack.push(Task::Text(")"));
+                }
+                stack.push(Task::Term(&args[1], level + 1));
+                stack.push(Task::Text(infix_text(f)));
+                stack.push(Task::Term(&args[0], level));
+                return;
+            }
+            write_atom(out, f, false);
+            out.push('(');
+            stack.push(Task::Text(")"));
+            push_seq(stack, args);
+        }
+        Term::List(items) => {
+            out.push('[');
+            stack.push(Task::Text("]"));
+            push_seq(stack, items);
+        }
+        Term::PartialList(items, tail) => {
+            out.push('[');
+            stack.push(Task::Text("]"));
+            stack.push(Task::Term(tail, ARG_LEVEL));
+            stack.push(Task::Text("|"));
+            push_seq(stack, items);
+        }
+        Term::Group(kind, items) => {
+            let (open, close) = match kind {
+                GroupKind::Paren => ('(', ")"),
+                GroupKind::Brace => ('{', "}"),
+            };
+            out.push(open);
+            stack.push(Task::Text(close));
+            push_seq(stack, items);
+        }
+    }
+}
+
+fn infix_text(op: &str) -> &'static str {
+    match op {
+        ":-" => " :- ",
+        ";" => " ; ",
+        "\\" => " \\ ",
+        "=" => " = ",
+        ":" => " : ",
+        "::" => " :: ",
+        "+" => " + ",
+        "-" => " - ",
+        "*" => " * ",
+        _ => " / ",
+    }
+}
+
+/// Pushes `items` separated by commas (in reverse, for the stack).
+fn push_seq<'a>(stack: &mut Vec<Task<'a>>, items: &'a [Term]) {
+    for (i, t) in items.iter().enumerate().rev() {
+        stack.push(Task::Term(t, ARG_LEVEL));
+        if i > 0 {
+            stack.push(Task::Text(","));
+        }
+    }
+}
+
+fn write_float(out: &mut String, f: f64) {
+    if f.is_nan() {
+        // ICL has no syntax for NaN; this reads back as an atom.
+        out.push_str("nan");
+        return;
+    }
+    if f.is_infinite() {
+        // Overflows to infinity when read back.
+        out.push_str(if f > 0.0 { "1.0e999" } else { "-1.0e999" });
+        return;
+    }
+    let s = format!("{f:?}");
+    // Rust may write "1e20"; ICL (like Prolog) wants a dot before 'e'.
+    match s.find('e') {
+        Some(e) if !s[..e].contains('.') => {
+            out.push_str(&s[..e]);
+            out.push_str(".0");
+            out.push_str(&s[e..]);
+        }
+        _ => out.push_str(&s),
+    }
+}
+
+/// True when `name` reads back bare as the same atom. `standalone` is false
+/// in functor position, where operator names need no quotes.
+pub fn atom_is_bare(name: &str, standalone: bool) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else { return false };
+    if first.is_ascii_lowercase() {
+        return chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    }
+    if name == "!" {
+        return true;
+    }
+    if name == "{}" {
+        return standalone;
+    }
+    if name == ";" {
+        return !standalone;
+    }
+    if name.chars().all(is_symbol_char) {
+        // '.' could end the term and "/*" would open a comment.
+        let risky = name.contains('.') || name.contains("/*");
+        let operator_alone = standalone && is_operator(name);
+        return !(risky || operator_alone);
+    }
+    false
+}
+
+fn write_atom(out: &mut String, name: &str, standalone: bool) {
+    if atom_is_bare(name, standalone) {
+        out.push_str(name);
+    } else {
+        write_quoted(out, name);
+    }
+}
+
+/// Writes `name` between single quotes with the escapes the lexer reads.
+pub fn write_quoted(out: &mut String, name: &str) {
+    out.push('\'');
+    for c in name.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\x7f' => {
+                let _ = write!(out, "\\x{:X}\\", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+}
+
+/// True when `name` is valid variable syntax other than the anonymous `_`.
+fn valid_var_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let ok_start = matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_uppercase());
+    ok_start && name != "_" && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Printed names for the variables of one term.
+struct VarNames {
+    names: HashMap<Var, String>,
+}
+
+impl VarNames {
+    fn new(t: &Term) -> Self {
+        let mut counts: HashMap<&Var, usize> = HashMap::new();
+        let mut order: Vec<&Var> = Vec::new();
+        let mut stack = vec![t];
+        while let Some(t) = stack.pop() {
+            match t {
+                Term::Var(v) => {
+                    let c = counts.entry(v).or_insert(0);
+                    if *c == 0 {
+                        order.push(v);
+                    }
+                    *c += 1;
+                }
+                other => {
+                    let before = stack.len();
+                    stack.extend(other.children());
+                    stack[before..].reverse();
+                }
+            }
+        }
+        let mut used: HashSet<String> = HashSet::new();
+        let mut names = HashMap::new();
+        for v in &order {
+            if let Var::Named(n) = v
+                && valid_var_name(n)
+            {
+                used.insert(n.to_string());
+                names.insert((*v).clone(), n.to_string());
+            }
+        }
+        let mut next = 0usize;
+        for v in order {
+            if names.contains_key(v) {
+                continue;
+            }
+            let name = if counts.get(v).copied().unwrap_or(0) <= 1 {
+                "_".to_string()
+            } else {
+                loop {
+                    let candidate = format!("_{next}");
+                    next += 1;
+                    if !used.contains(&candidate) {
+                        break candidate;
+                    }
+                }
+            };
+            names.insert(v.clone(), name);
+        }
+        VarNames { names }
+    }
+
+    fn name(&self, v: &Var) -> &str {
+        self.names.get(v).map_or("_", String::as_str)
+    }
+}
