@@ -8,6 +8,9 @@
 //! inside one store transaction; thin binaries over `cli`.
 
 pub mod address;
+pub mod admin;
+pub mod agent;
+pub mod cli;
 pub mod clock;
 pub mod error;
 pub mod config;
@@ -15,7 +18,9 @@ pub mod freebusy;
 pub mod i18n;
 pub mod ical;
 pub mod itip;
+pub mod listener;
 pub mod mail;
 pub mod policy;
 pub mod recur;
 pub mod store;
+pub mod transport;

@@ -120,7 +120,7 @@ impl fmt::Display for PartStat {
 }
 
 /// Time transparency of a busy period, as stored in free/busy collections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Transp {
     /// OPAQUE: blocks time.
     Opaque,

@@ -33,7 +33,8 @@ impl Object {
 }
 
 /// Builds an outgoing calendar: METHOD, then the VTIMEZONEs of all objects
-/// (once per TZID), then the components in order.
+/// (once per TZID, generated for recognised TZIDs that lack one), then the
+/// components in order.
 pub fn build_calendar(method: &Method, objects: &[&Object]) -> String {
     let mut root = ICalendarComponent::new(ICalendarComponentType::VCalendar);
     root.entries.push(text_entry(ICalendarProperty::Prodid, "-//imip-agent//imip-agent 0.1//EN"));
@@ -65,6 +66,9 @@ pub fn build_calendar(method: &Method, objects: &[&Object]) -> String {
         let new_id = copy_subtree(obj.calendar(), obj.main as u32, &mut cal);
         cal.components[0].component_ids.push(new_id);
     }
+    // RFC 5545 §3.6.5: every TZID used needs its VTIMEZONE; clients that
+    // sent a bare IANA TZID get the definition added in our replies.
+    cal.add_missing_timezones();
     let mut out = String::new();
     let _ = cal.write_to(&mut out);
     out

@@ -63,6 +63,10 @@ pub struct InboundMessage {
     pub raw_headers: Vec<(String, String)>,
     /// Authentication-Results header values, top first.
     pub authentication_results: Vec<String>,
+    /// Languages from Accept-Language and Content-Language, in order.
+    pub languages: Vec<String>,
+    /// Number of Received headers (0 for local submission).
+    pub received_count: usize,
     /// Whether the message is a delivery status notification (a bounce).
     pub is_bounce: bool,
     /// Calendar parts, in MIME order.
@@ -102,6 +106,14 @@ impl InboundMessage {
         for (name, value) in msg.headers_raw() {
             if name.eq_ignore_ascii_case("Authentication-Results") {
                 out.authentication_results.push(unfold_header(value));
+            }
+            if name.eq_ignore_ascii_case("Accept-Language") || name.eq_ignore_ascii_case("Content-Language") {
+                out.languages.extend(
+                    value.split(',').map(|l| l.split(';').next().unwrap_or("").trim().to_string()).filter(|l| !l.is_empty()),
+                );
+            }
+            if name.eq_ignore_ascii_case("Received") {
+                out.received_count += 1;
             }
             if ["from", "to", "cc", "subject", "date", "message-id"].iter().any(|h| name.eq_ignore_ascii_case(h)) {
                 out.raw_headers.push((name.to_string(), unfold_header(value)));

@@ -1,0 +1,561 @@
+//! `imip_admin` subcommands. Each opens the store, does one thing in one
+//! transaction and prints text or JSON. Performs I/O.
+
+use super::output::render;
+use crate::address::CalAddress;
+use crate::agent::common::expand_for;
+use crate::agent::maintenance::extend_user;
+use crate::agent::prefs::{DirPrefs, PrefSource, StorePrefs};
+use crate::agent::{Env, prefs as agent_prefs};
+use crate::cli::{exit, setup};
+use crate::clock::{CounterIdGen, parse_instant};
+use crate::config::Config;
+use crate::config::prefs::{SPECS, validate};
+use crate::error::InfraError;
+use crate::freebusy::{FbSet, publish_object};
+use crate::ical::datetime::format_utc;
+use crate::ical::{Method, Object, build_calendar};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{ObjectStatus, RunFilter, Store};
+use chrono::{DateTime, Duration, Utc};
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Administration of imip-agent stores.
+#[derive(Debug, Parser)]
+#[command(name = "imip_admin", version, about = "Administer imip-agent: users, preferences, schedules, periodic jobs and run records.")]
+pub struct AdminArgs {
+    /// Configuration file (default search: $IMIP_AGENT_CONFIG, ./imip-agent.toml, /etc/imip-agent/config.toml).
+    #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The store (SQLite database file); overrides the configuration.
+    #[arg(short = 'S', long = "store", global = true, value_name = "STORE")]
+    pub store: Option<PathBuf>,
+    /// Read preferences from an imip-agent preferences directory instead of the store.
+    #[arg(short = 'p', long = "preferences-dir", global = true, value_name = "DIR")]
+    pub preferences_dir: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage users (created automatically by the agents on first use).
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Get, set, unset or list a user's preferences.
+    #[command(subcommand)]
+    Prefs(PrefsCmd),
+    /// List a user's stored events and occurrences.
+    Events {
+        /// The user (address or mailto: URI).
+        user: String,
+        /// Include cancelled events.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List a user's busy periods.
+    Freebusy {
+        /// The user.
+        user: String,
+        /// Only periods ending after this (YYYYMMDDTHHMMSSZ or RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only periods starting before this.
+        #[arg(long)]
+        to: Option<String>,
+        /// Which collection: own (default), offers, or the address of another participant.
+        #[arg(long, default_value = "own")]
+        set: String,
+    },
+    /// Print a VFREEBUSY (METHOD:PUBLISH) of a user's busy time in a window.
+    Vfreebusy {
+        /// The user.
+        user: String,
+        /// Window start (default: now).
+        #[arg(long)]
+        from: Option<String>,
+        /// Window end (default: start + the user's window_size days).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Extend open-ended recurrences up to each user's window and purge
+    /// expired offers (the job of imip-agent's make_freebusy cron).
+    Extend {
+        /// Only this user.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// List run records (after Lotus Domino's agent log).
+    Runs {
+        /// Only this program (imip_person, imip_person_outgoing, imip_resource).
+        #[arg(long)]
+        program: Option<String>,
+        /// Only runs since (YYYYMMDDTHHMMSSZ or RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only runs with this exit status.
+        #[arg(long)]
+        status: Option<i32>,
+        /// Only runs whose Message-ID contains this.
+        #[arg(long = "message-id")]
+        message_id: Option<String>,
+        /// Only runs for this recipient.
+        #[arg(long)]
+        recipient: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Show the log lines too.
+        #[arg(long)]
+        verbose: bool,
+        /// Remove records older than this many days instead of listing.
+        #[arg(long = "prune-days")]
+        prune_days: Option<i64>,
+    },
+    /// List a resource's scheduling decisions with their reasons.
+    Decisions {
+        /// The resource.
+        resource: String,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCmd {
+    /// Create a user (kind: person or resource).
+    Add {
+        /// The user.
+        user: String,
+        /// person or resource.
+        #[arg(long, default_value = "person")]
+        kind: String,
+    },
+    /// List users.
+    List,
+    /// Delete a user and everything stored for them.
+    Remove {
+        /// The user.
+        user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PrefsCmd {
+    /// Print one preference's effective value.
+    Get {
+        /// The user.
+        user: String,
+        /// The preference name.
+        name: String,
+    },
+    /// Set a preference (validated for the names the agents read).
+    Set {
+        /// The user.
+        user: String,
+        /// The preference name.
+        name: String,
+        /// The value (a multi-line value such as scheduling_function may use \n).
+        value: String,
+    },
+    /// Remove a user's own value (the default applies again).
+    Unset {
+        /// The user.
+        user: String,
+        /// The preference name.
+        name: String,
+    },
+    /// List effective preferences and where each comes from.
+    List {
+        /// The user.
+        user: String,
+    },
+    /// Describe every preference the agents read.
+    Describe,
+}
+
+/// Runs the tool.
+pub fn main() -> ExitCode {
+    let args = match AdminArgs::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => exit::OK,
+                _ => exit::USAGE,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(&args) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::from(exit::OK)
+        }
+        Err(AdminError::Usage(m)) => {
+            eprintln!("imip_admin: {m}");
+            ExitCode::from(exit::USAGE)
+        }
+        Err(AdminError::Infra(e)) => {
+            eprintln!("imip_admin: {e}");
+            ExitCode::from(exit::TEMPFAIL)
+        }
+    }
+}
+
+enum AdminError {
+    Usage(String),
+    Infra(InfraError),
+}
+
+impl From<InfraError> for AdminError {
+    fn from(e: InfraError) -> Self {
+        AdminError::Infra(e)
+    }
+}
+
+fn user_uri(s: &str) -> Result<String, AdminError> {
+    CalAddress::parse(s).map(|a| a.to_string()).ok_or_else(|| AdminError::Usage(format!("{s:?} is not an address")))
+}
+
+fn instant(s: &Option<String>) -> Result<Option<DateTime<Utc>>, AdminError> {
+    match s {
+        None => Ok(None),
+        Some(t) => parse_instant(t).map(Some).ok_or_else(|| AdminError::Usage(format!("{t:?} is not a time (use YYYYMMDDTHHMMSSZ)"))),
+    }
+}
+
+#[derive(Serialize)]
+struct EventRow {
+    uid: String,
+    recurrence_id: String,
+    status: String,
+    summary: String,
+    organizer: String,
+    start: String,
+    end: String,
+    partstat: String,
+    recurring: bool,
+}
+
+#[derive(Serialize)]
+struct PeriodRow {
+    start: String,
+    end: String,
+    uid: String,
+    recurrence_id: String,
+    transp: String,
+    summary: String,
+    organizer: String,
+    expires: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PrefRow {
+    name: String,
+    value: String,
+    source: String,
+}
+
+fn run(args: &AdminArgs) -> Result<String, AdminError> {
+    let (mut cfg, _) = Config::load(args.config.as_deref())?;
+    if let Some(s) = &args.store {
+        cfg.store.path = s.display().to_string();
+    }
+    if let Some(p) = &args.preferences_dir {
+        cfg.paths.preferences_dir = p.display().to_string();
+    }
+    let clock = setup::clock();
+    let ids = CounterIdGen::from_clock(clock.as_ref());
+    let prefs_src: Box<dyn PrefSource> = if cfg.paths.preferences_dir.is_empty() { Box::new(StorePrefs) } else { Box::new(DirPrefs { dir: PathBuf::from(&cfg.paths.preferences_dir) }) };
+    let env = Env { config: &cfg, clock: clock.as_ref(), ids: &ids, agent_address: setup::agent_address(&cfg)?, prefs: prefs_src.as_ref(), system_zone: setup::system_zone() };
+    let mut store: SqliteStore = setup::open_store(&cfg)?;
+    let json = args.json;
+    let now = env.clock.now();
+    match &args.command {
+        Command::User(UserCmd::Add { user, kind }) => {
+            if !matches!(kind.as_str(), "person" | "resource") {
+                return Err(AdminError::Usage("kind must be person or resource".into()));
+            }
+            let u = user_uri(user)?;
+            let mut tx = store.write()?;
+            tx.ensure_user(&u, kind, now)?;
+            tx.commit()?;
+            Ok(format!("{u} ({kind})\n"))
+        }
+        Command::User(UserCmd::List) => {
+            let tx = store.read()?;
+            let users = tx.users()?;
+            #[derive(Serialize)]
+            struct U {
+                user: String,
+                kind: String,
+            }
+            let rows: Vec<U> = users.into_iter().map(|(user, kind)| U { user, kind }).collect();
+            Ok(render(json, &rows, |u| format!("{}\t{}", u.user, u.kind)))
+        }
+        Command::User(UserCmd::Remove { user }) => {
+            let u = user_uri(user)?;
+            let mut tx = store.write()?;
+            tx.delete_user(&u)?;
+            tx.commit()?;
+            Ok(format!("removed {u}\n"))
+        }
+        Command::Prefs(PrefsCmd::Get { user, name }) => {
+            let u = user_uri(user)?;
+            let tx = store.read()?;
+            let p = agent_prefs::load(&env, tx.as_ref(), &u)?;
+            Ok(p.get(name).map(|v| format!("{v}\n")).unwrap_or_default())
+        }
+        Command::Prefs(PrefsCmd::Set { user, name, value }) => {
+            if !cfg.paths.preferences_dir.is_empty() {
+                return Err(AdminError::Usage("preferences come from a directory (-p); edit the files there".into()));
+            }
+            let u = user_uri(user)?;
+            let value = value.replace("\\n", "\n");
+            validate(name, &value).map_err(|e| AdminError::Usage(format!("{name}: {e}")))?;
+            let mut tx = store.write()?;
+            tx.ensure_user(&u, "", now)?;
+            tx.set_pref(&u, name, &value)?;
+            tx.commit()?;
+            Ok(String::new())
+        }
+        Command::Prefs(PrefsCmd::Unset { user, name }) => {
+            let u = user_uri(user)?;
+            let mut tx = store.write()?;
+            let had = tx.unset_pref(&u, name)?;
+            tx.commit()?;
+            Ok(if had { String::new() } else { format!("{name} was not set for {u}\n") })
+        }
+        Command::Prefs(PrefsCmd::List { user }) => {
+            let u = user_uri(user)?;
+            let tx = store.read()?;
+            let own = env.prefs.user_values(tx.as_ref(), &u)?;
+            let p = agent_prefs::load(&env, tx.as_ref(), &u)?;
+            let mut rows: Vec<PrefRow> = Vec::new();
+            for (k, v) in p.all() {
+                let source = if own.iter().any(|(n, _)| n == k) {
+                    "user"
+                } else if cfg.defaults.contains_key(k) {
+                    "organisation"
+                } else {
+                    "default"
+                };
+                rows.push(PrefRow { name: k.clone(), value: v.clone(), source: source.into() });
+            }
+            for (k, v) in &own {
+                if !rows.iter().any(|r| &r.name == k) {
+                    rows.push(PrefRow { name: k.clone(), value: v.clone(), source: "user (invalid, ignored)".into() });
+                }
+            }
+            Ok(render(json, &rows, |r| format!("{} = {:?} ({})", r.name, r.value, r.source)))
+        }
+        Command::Prefs(PrefsCmd::Describe) => {
+            #[derive(Serialize)]
+            struct D {
+                name: &'static str,
+                default: &'static str,
+                doc: &'static str,
+            }
+            let rows: Vec<D> = SPECS.iter().map(|s| D { name: s.name, default: s.default, doc: s.doc }).collect();
+            Ok(render(json, &rows, |d| format!("{} (default {:?}): {}", d.name, d.default, d.doc)))
+        }
+        Command::Events { user, all } => {
+            let u = user_uri(user)?;
+            let addr = CalAddress::parse(&u);
+            let tx = store.read()?;
+            let p = agent_prefs::load(&env, tx.as_ref(), &u)?;
+            let status = if *all { None } else { Some(ObjectStatus::Active) };
+            let mut rows = Vec::new();
+            for s in tx.list_objects(&u, status)? {
+                let Some(o) = Object::from_stored(&s.text) else { continue };
+                let (e, _) = expand_for(&env, &p, &o);
+                let first = e.occurrences.first();
+                rows.push(EventRow {
+                    uid: s.uid.clone(),
+                    recurrence_id: s.rid.clone(),
+                    status: s.status.as_str().into(),
+                    summary: o.summary().unwrap_or_default(),
+                    organizer: o.organizer().map(|x| x.address.to_string()).unwrap_or_default(),
+                    start: first.map(|f| format_utc(&f.start)).unwrap_or_default(),
+                    end: first.map(|f| format_utc(&f.end)).unwrap_or_default(),
+                    partstat: addr.as_ref().and_then(|a| o.attendee(a)).and_then(|a| a.partstat).map(|s| s.to_string()).unwrap_or_default(),
+                    recurring: o.is_recurring(),
+                });
+            }
+            Ok(render(json, &rows, |r| {
+                format!(
+                    "{}{}\t{}\t{} - {}\t{}\t{}{}\t{}",
+                    r.uid,
+                    if r.recurrence_id.is_empty() { String::new() } else { format!(" [{}]", r.recurrence_id) },
+                    r.status,
+                    r.start,
+                    r.end,
+                    r.partstat,
+                    r.summary,
+                    if r.recurring { " (recurring)" } else { "" },
+                    r.organizer
+                )
+            }))
+        }
+        Command::Freebusy { user, from, to, set } => {
+            let u = user_uri(user)?;
+            let fb = match set.as_str() {
+                "own" => FbSet::Own(u.clone()),
+                "offers" => FbSet::Offers(u.clone()),
+                other => FbSet::Other { user: u.clone(), other: user_uri(other)? },
+            };
+            let tx = store.read()?;
+            let periods = match (instant(from)?, instant(to)?) {
+                (None, None) => tx.busy_all(&fb)?,
+                (f, t) => {
+                    let f = f.unwrap_or(DateTime::<Utc>::MIN_UTC);
+                    let t = t.unwrap_or(DateTime::<Utc>::MAX_UTC);
+                    tx.busy(&fb, f, t)?.into_iter().filter(|p| p.overlaps(&f, &t)).collect()
+                }
+            };
+            let rows: Vec<PeriodRow> = periods
+                .into_iter()
+                .map(|p| PeriodRow {
+                    start: format_utc(&p.start),
+                    end: format_utc(&p.end),
+                    uid: p.uid,
+                    recurrence_id: p.rid,
+                    transp: p.transp.as_str().into(),
+                    summary: p.summary,
+                    organizer: p.organizer,
+                    expires: p.expires.map(|e| format_utc(&e)),
+                })
+                .collect();
+            Ok(render(json, &rows, |r| format!("{}\t{}\t{}\t{}\t{}\t{}", r.start, r.end, r.uid, r.transp, r.summary, r.organizer)))
+        }
+        Command::Vfreebusy { user, from, to } => {
+            let u = user_uri(user)?;
+            let addr = CalAddress::parse(&u).ok_or_else(|| AdminError::Usage("bad address".into()))?;
+            let tx = store.read()?;
+            let p = agent_prefs::load(&env, tx.as_ref(), &u)?;
+            let start = instant(from)?.unwrap_or(now);
+            let end = instant(to)?.unwrap_or(start + Duration::days(p.window_days()));
+            let periods: Vec<_> = tx.busy(&FbSet::Own(u.clone()), start, end)?.into_iter().filter(|x| x.overlaps(&start, &end)).collect();
+            let mut obj = publish_object(&addr, None, &u, now, &periods);
+            obj.set_datetime(crate::ical::Property::Dtstart, &crate::ical::DateTimeValue::Utc(start.naive_utc()));
+            obj.set_datetime(crate::ical::Property::Dtend, &crate::ical::DateTimeValue::Utc(end.naive_utc()));
+            Ok(crate::ical::unfold(&build_calendar(&Method::Publish, &[&obj])).replace("\r\n", "\n"))
+        }
+        Command::Extend { user } => {
+            let mut tx = store.write()?;
+            let users = tx.users()?;
+            let owners: Vec<String> = match user {
+                Some(u) => vec![user_uri(u)?],
+                None => tx.provider_owners()?,
+            };
+            let mut out = String::new();
+            for o in owners {
+                let kind = users.iter().find(|(u, _)| *u == o).map(|(_, k)| k.clone()).unwrap_or_default();
+                let n = extend_user(&env, tx.as_mut(), &o, &kind)?;
+                out.push_str(&format!("{o}: {n} open-ended event(s) extended\n"));
+            }
+            tx.commit()?;
+            Ok(out)
+        }
+        Command::Runs { program, since, status, message_id, recipient, limit, verbose, prune_days } => {
+            if let Some(days) = prune_days {
+                let mut tx = store.write()?;
+                let n = tx.prune_runs(now - Duration::days(*days))?;
+                tx.prune_processed(now - Duration::days(*days))?;
+                tx.commit()?;
+                return Ok(format!("{n} run record(s) removed\n"));
+            }
+            let f = RunFilter {
+                program: program.clone(),
+                since: instant(since)?.map(|t| t.timestamp()),
+                exit_status: *status,
+                message_id: message_id.clone(),
+                recipient: recipient.as_deref().map(user_uri).transpose()?,
+                limit: *limit,
+            };
+            let tx = store.read()?;
+            let runs = tx.runs(&f)?;
+            #[derive(Serialize)]
+            struct R<'a> {
+                id: i64,
+                started: String,
+                program: &'a str,
+                message_id: &'a str,
+                recipients: &'a str,
+                methods: &'a str,
+                outcome: &'a str,
+                exit_status: i32,
+                duration_ms: f64,
+                log: Vec<&'a str>,
+            }
+            let rows: Vec<R<'_>> = runs
+                .iter()
+                .map(|r| R {
+                    id: r.id,
+                    started: DateTime::<Utc>::from_timestamp(r.started, 0).map(|t| format_utc(&t)).unwrap_or_default(),
+                    program: &r.program,
+                    message_id: &r.message_id,
+                    recipients: &r.recipients,
+                    methods: &r.methods,
+                    outcome: &r.outcome,
+                    exit_status: r.exit_status,
+                    duration_ms: r.duration_us as f64 / 1000.0,
+                    log: r.log.lines().collect(),
+                })
+                .collect();
+            Ok(render(json, &rows, |r| {
+                let mut s = format!(
+                    "#{} {} {} exit={} {:.1}ms <{}> to {} [{}] {}",
+                    r.id, r.started, r.program, r.exit_status, r.duration_ms, r.message_id, r.recipients, r.methods, r.outcome
+                );
+                if *verbose {
+                    for l in &r.log {
+                        s.push_str("\n    ");
+                        s.push_str(l);
+                    }
+                }
+                s
+            }))
+        }
+        Command::Decisions { resource, limit } => {
+            let u = user_uri(resource)?;
+            let tx = store.read()?;
+            let ds = tx.decisions(&u, *limit)?;
+            #[derive(Serialize)]
+            struct D<'a> {
+                at: String,
+                uid: &'a str,
+                recurrence_id: &'a str,
+                organizer: &'a str,
+                method: &'a str,
+                decision: &'a str,
+                function: &'a str,
+                reason: &'a str,
+                reply: &'a str,
+            }
+            let rows: Vec<D<'_>> = ds
+                .iter()
+                .map(|d| D {
+                    at: DateTime::<Utc>::from_timestamp(d.at, 0).map(|t| format_utc(&t)).unwrap_or_default(),
+                    uid: &d.uid,
+                    recurrence_id: &d.rid,
+                    organizer: &d.organizer,
+                    method: &d.method,
+                    decision: &d.decision,
+                    function: &d.function,
+                    reason: &d.reason,
+                    reply: &d.reply,
+                })
+                .collect();
+            Ok(render(json, &rows, |d| format!("{} {} {} {} by {} from {}: {}", d.at, d.method, d.uid, d.decision, d.function, d.organizer, d.reason)))
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The administration tool's commands (`imip_admin`): users, preferences,
+//! events, free/busy, run records and periodic jobs. Performs I/O (the
+//! store, standard output).
+
+mod commands;
+mod output;
+
+pub use commands::{AdminArgs, main};

@@ -1,0 +1,138 @@
+//! Operations every agent needs: loading and storing events by imip-agent's
+//! rules, rebuilding a user's busy periods for an event from what is stored,
+//! and free/busy providers. Performs I/O through the transaction only.
+
+use super::Env;
+use crate::config::prefs::Prefs;
+use crate::error::InfraResult;
+use crate::freebusy::{BusyPeriod, FbSet};
+use crate::ical::{Object, Transp, ZoneResolver};
+use crate::recur::{Expansion, expand};
+use crate::store::{ObjectStatus, StoreTx, StoredObject};
+
+/// A stored object, parsed.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The object.
+    pub object: Object,
+    /// Its status.
+    pub status: ObjectStatus,
+    /// Its RECURRENCE-ID key.
+    pub rid: String,
+}
+
+/// Loads a stored object (active or cancelled). Unparseable stored text is
+/// treated as absent.
+pub fn load(tx: &dyn StoreTx, user: &str, uid: &str, rid: &str) -> InfraResult<Option<Stored>> {
+    Ok(tx.object(user, uid, rid)?.and_then(|s| parse_stored(&s)))
+}
+
+fn parse_stored(s: &StoredObject) -> Option<Stored> {
+    Object::from_stored(&s.text).map(|object| Stored { object, status: s.status, rid: s.rid.clone() })
+}
+
+/// Loads the separately stored occurrences of a UID.
+pub fn load_recurrences(tx: &dyn StoreTx, user: &str, uid: &str) -> InfraResult<Vec<Stored>> {
+    Ok(tx.recurrences(user, uid)?.iter().filter_map(parse_stored).collect())
+}
+
+/// Stores an event or occurrence (imip-agent 3.1 "Recurrences"): a complete
+/// event replaces everything, so stored occurrences and their cancellations
+/// go; an occurrence replaces its own cancellation.
+pub fn store_event(tx: &mut dyn StoreTx, env: &Env<'_>, user: &str, obj: &Object, uid: &str, rid: &str, status: ObjectStatus) -> InfraResult<()> {
+    if rid.is_empty() && status == ObjectStatus::Active {
+        tx.delete_recurrences(user, uid)?;
+    }
+    tx.put_object(user, &StoredObject { uid: uid.into(), rid: rid.into(), status, text: obj.to_ics() }, env.clock.now())
+}
+
+/// Expands a stored or incoming event for a user.
+pub fn expand_for(env: &Env<'_>, prefs: &Prefs, obj: &Object) -> (Expansion, ZoneResolver) {
+    let zones = obj.zones(prefs.zone());
+    let e = expand(obj, &zones, &env.expand_params(prefs.window_days()));
+    (e, zones)
+}
+
+/// Busy periods of one object: a parent's occurrences minus `exclude`
+/// (occurrences stored separately), or an occurrence object's own period.
+pub fn periods_of(env: &Env<'_>, prefs: &Prefs, obj: &Object, uid: &str, rid: &str, transp: Transp, exclude: &[String]) -> (Vec<BusyPeriod>, Expansion) {
+    let (e, _) = expand_for(env, prefs, obj);
+    let summary = obj.summary().unwrap_or_default();
+    let organizer = obj.organizer().map(|o| o.address.to_string()).unwrap_or_default();
+    let occurrences: Vec<_> = if rid.is_empty() {
+        e.occurrences.iter().filter(|o| !exclude.contains(&o.rid)).cloned().collect()
+    } else {
+        e.occurrences.iter().take(1).cloned().collect()
+    };
+    let periods = occurrences
+        .into_iter()
+        .map(|o| BusyPeriod {
+            start: o.start,
+            end: o.end,
+            uid: uid.to_string(),
+            rid: if rid.is_empty() { o.rid } else { rid.to_string() },
+            transp,
+            summary: summary.clone(),
+            organizer: organizer.clone(),
+            expires: None,
+            attendee: String::new(),
+        })
+        .collect();
+    (periods, e)
+}
+
+/// Rebuilds the busy periods of one UID in a collection from the stored
+/// parent and occurrences. `include` says whether (and how) an object
+/// counts: `None` leaves it out. Registers or unregisters the event as a
+/// free/busy provider. Returns whether anything changed.
+pub fn rebuild_busy(
+    env: &Env<'_>,
+    tx: &mut dyn StoreTx,
+    user: &str,
+    set: &FbSet,
+    uid: &str,
+    prefs: &Prefs,
+    include: &dyn Fn(&Object) -> Option<Transp>,
+) -> InfraResult<bool> {
+    let before = tx.busy_for_uid(set, uid, None)?;
+    let parent = load(tx, user, uid, "")?;
+    let recurrences = load_recurrences(tx, user, uid)?;
+    let exclude: Vec<String> = recurrences.iter().map(|r| r.rid.clone()).collect();
+    let mut periods = Vec::new();
+    let mut provider = false;
+    if let Some(p) = parent.as_ref().filter(|p| p.status == ObjectStatus::Active)
+        && let Some(transp) = include(&p.object)
+    {
+        let (ps, e) = periods_of(env, prefs, &p.object, uid, "", transp, &exclude);
+        provider = e.needs_extension();
+        periods.extend(ps);
+    }
+    for r in recurrences.iter().filter(|r| r.status == ObjectStatus::Active) {
+        if let Some(transp) = include(&r.object) {
+            periods.extend(periods_of(env, prefs, &r.object, uid, &r.rid, transp, &[]).0);
+        }
+    }
+    periods.sort_by(|a, b| a.start.cmp(&b.start));
+    let changed = !same_periods(&before, &periods);
+    if changed {
+        tx.remove_busy_for_uid(set, uid, None)?;
+        tx.add_busy(set, &periods)?;
+    }
+    if set == &FbSet::Own(user.to_string()) {
+        if provider {
+            tx.add_provider(user, uid, "")?;
+        } else {
+            tx.remove_provider(user, uid, "")?;
+        }
+    }
+    Ok(changed)
+}
+
+fn same_periods(a: &[BusyPeriod], b: &[BusyPeriod]) -> bool {
+    let key = |p: &BusyPeriod| (p.start, p.end, p.rid.clone(), p.transp);
+    let mut x: Vec<_> = a.iter().map(key).collect();
+    let mut y: Vec<_> = b.iter().map(key).collect();
+    x.sort();
+    y.sort();
+    x == y
+}

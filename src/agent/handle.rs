@@ -1,0 +1,69 @@
+//! Handling one message for one recipient inside a transaction, once: a
+//! marker keyed by the message bytes, the recipient and the agent records
+//! that it was processed, together with the messages to send and deliver.
+//! A retry (after a transport failure made the program exit 75) finds the
+//! marker and only sends again, so nothing is recorded twice. Performs I/O
+//! through the transaction only.
+
+use super::{AgentKind, Env, process};
+use crate::address::CalAddress;
+use crate::error::InfraResult;
+use crate::mail::InboundMessage;
+use crate::mail::items::ItemsOutcome;
+use crate::store::{OutboxMessage, Processed, StoreTx};
+use sha2::{Digest, Sha256};
+
+/// The key identifying a message's bytes.
+pub fn message_key(raw: &[u8]) -> String {
+    let d = Sha256::digest(raw);
+    d.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// What handling one recipient produced.
+#[derive(Debug, Clone, Default)]
+pub struct Handled {
+    /// Messages to send ("send") and deliver ("deliver").
+    pub outbox: Vec<OutboxMessage>,
+    /// Log lines.
+    pub notes: Vec<String>,
+    /// Methods seen.
+    pub methods: Vec<String>,
+    /// This was a retry of a message already processed.
+    pub replayed: bool,
+    /// Users whose own free/busy changed (to republish).
+    pub freebusy_changed: Vec<String>,
+}
+
+/// Processes a message for a recipient (or replays a processed one).
+#[allow(clippy::too_many_arguments)]
+pub fn handle_recipient(
+    kind: AgentKind,
+    env: &Env<'_>,
+    tx: &mut dyn StoreTx,
+    raw: &[u8],
+    msg: &InboundMessage,
+    items: &ItemsOutcome,
+    recipient: &CalAddress,
+    key: &str,
+) -> InfraResult<Handled> {
+    if let Some(p) = tx.processed(key, recipient.as_str(), kind.program())? {
+        return Ok(Handled {
+            outbox: p.outbox,
+            notes: vec![format!("already processed for {recipient} at {}; sending again what was not sent", p.at)],
+            methods: Vec::new(),
+            replayed: true,
+            freebusy_changed: Vec::new(),
+        });
+    }
+    let out = process(kind, env, tx, raw, msg, items, recipient)?;
+    let notes = out.notes.clone();
+    tx.put_processed(&Processed {
+        message_key: key.to_string(),
+        recipient: recipient.to_string(),
+        agent: kind.program().to_string(),
+        at: env.clock.now().timestamp(),
+        notes: notes.join("\n"),
+        outbox: out.outbox.clone(),
+    })?;
+    Ok(Handled { outbox: out.outbox, notes, methods: out.methods, replayed: false, freebusy_changed: out.freebusy_changed })
+}

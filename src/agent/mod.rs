@@ -1,0 +1,44 @@
+//! Orchestration: the only layer that calls both the pure core and the
+//! store. For one message and one recipient it reads what the decision
+//! needs, decides, applies the decision inside the caller's transaction and
+//! returns the messages to send and deliver. Performs I/O only through the
+//! [`StoreTx`] it is given (and, for `-p` preferences and ACL files, reads
+//! small files).
+
+pub mod common;
+pub mod env;
+pub mod freebusy;
+pub mod handle;
+pub mod maintenance;
+pub mod outgoing_mail;
+pub mod prefs;
+pub mod resource;
+pub mod view;
+
+pub use env::{AgentKind, Env};
+pub use outgoing_mail::Outcome;
+
+use crate::address::CalAddress;
+use crate::error::InfraResult;
+use crate::mail::items::ItemsOutcome;
+use crate::mail::InboundMessage;
+use crate::store::StoreTx;
+
+/// Processes a message for one recipient with the agent of the given kind.
+pub fn process(
+    kind: AgentKind,
+    env: &Env<'_>,
+    tx: &mut dyn StoreTx,
+    raw: &[u8],
+    msg: &InboundMessage,
+    items: &ItemsOutcome,
+    recipient: &CalAddress,
+) -> InfraResult<Outcome> {
+    match kind {
+        AgentKind::Resource => resource::process(env, tx, msg, items, recipient),
+        AgentKind::Person | AgentKind::Outgoing => {
+            let _ = raw;
+            Ok(Outcome::note(format!("{} is not implemented yet", kind.program())))
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Pipe mode: read one message from standard input, process it for each
+//! recipient in its own durable transaction, then send and deliver, and
+//! leave a run record. Exit 0 when done, 75 on any internal failure (store,
+//! disk, transport) so that the MTA retries, 64 on a usage error. Malformed
+//! calendar data is never an internal failure. Performs I/O.
+
+use super::args::AgentArgs;
+use super::exit;
+use super::setup;
+use crate::address::CalAddress;
+use crate::agent::handle::{handle_recipient, message_key};
+use crate::agent::{AgentKind, Env};
+use crate::clock::CounterIdGen;
+use crate::error::{InfraError, InfraResult};
+use crate::mail::items::extract_items;
+use crate::mail::{InboundMessage, MailLimits};
+use crate::store::{RunRecord, Store};
+use crate::transport::Sender;
+use std::io::Read;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Parses the flags, mapping clap's errors to exit 64 (help and version: 0).
+pub fn parse_args(kind: AgentKind, about: &'static str) -> Result<AgentArgs, ExitCode> {
+    let cmd = <AgentArgs as clap::CommandFactory>::command().name(kind.program()).about(about);
+    let matches = cmd.try_get_matches();
+    match matches.and_then(|m| <AgentArgs as clap::FromArgMatches>::from_arg_matches(&m)) {
+        Ok(a) => Ok(a),
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => exit::OK,
+                _ => exit::USAGE,
+            };
+            let _ = e.print();
+            Err(ExitCode::from(code))
+        }
+    }
+}
+
+/// A log that keeps its lines for the run record and prints them to
+/// standard error, where the MTA's log picks them up.
+#[derive(Debug, Default)]
+pub struct RunLog {
+    lines: Vec<String>,
+    program: String,
+}
+
+impl RunLog {
+    /// A log for a program.
+    pub fn new(program: &str) -> Self {
+        RunLog { lines: Vec::new(), program: program.to_string() }
+    }
+
+    /// Logs a line.
+    pub fn line(&mut self, text: impl Into<String>) {
+        let t = text.into();
+        eprintln!("{}: {t}", self.program);
+        self.lines.push(t);
+    }
+
+    /// All lines.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+}
+
+/// Runs an agent in pipe mode.
+pub fn main(kind: AgentKind, about: &'static str) -> ExitCode {
+    let args = match parse_args(kind, about) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    if args.lmtp_listen.is_some() || args.smtp_listen.is_some() {
+        return crate::listener::main(kind, &args);
+    }
+    let started = Instant::now();
+    let mut log = RunLog::new(kind.program());
+    let mut raw = Vec::new();
+    if let Err(e) = std::io::stdin().lock().read_to_end(&mut raw) {
+        log.line(format!("cannot read the message: {e}"));
+        return ExitCode::from(exit::TEMPFAIL);
+    }
+    match run(kind, &args, &raw, &mut log, started) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) => {
+            log.line(format!("temporary failure, the mail system will retry: {e}"));
+            ExitCode::from(exit::TEMPFAIL)
+        }
+    }
+}
+
+/// Recipients: `-o` values, else the message's To and Cc.
+fn recipients(args: &AgentArgs, msg: &InboundMessage) -> Vec<CalAddress> {
+    if args.recipients.is_empty() {
+        return msg.recipients.clone();
+    }
+    args.recipients.iter().filter_map(|r| CalAddress::from_email(r).or_else(|| CalAddress::parse(r))).collect()
+}
+
+fn run(kind: AgentKind, args: &AgentArgs, raw: &[u8], log: &mut RunLog, started: Instant) -> InfraResult<()> {
+    let cfg = setup::config(args)?;
+    if let Some(j) = &args.journal
+        && !j.is_empty()
+        && *j != cfg.store.path
+    {
+        log.line(format!("journal {j}: quotas are kept in the main store {}", cfg.store.path));
+    }
+    let clock = setup::clock();
+    let ids = CounterIdGen::from_clock(clock.as_ref());
+    let prefs = setup::pref_source(&cfg);
+    let env = Env { config: &cfg, clock: clock.as_ref(), ids: &ids, agent_address: setup::agent_address(&cfg)?, prefs: prefs.as_ref(), system_zone: setup::system_zone() };
+    let limits = MailLimits {
+        max_message_size: cfg.limits.max_message_size,
+        max_depth: cfg.limits.max_mime_depth,
+        max_parts: cfg.limits.max_mime_parts,
+        ..MailLimits::default()
+    };
+    let msg = InboundMessage::parse(raw, &limits);
+    for d in &msg.diagnostics {
+        log.line(d.clone());
+    }
+    let items = extract_items(&msg, cfg.counter_as_request);
+    let recipients = recipients(args, &msg);
+    let key = message_key(raw);
+    let mut store = setup::open_store(&cfg)?;
+
+    let mut outbox = Vec::new();
+    let mut methods = Vec::new();
+    if recipients.is_empty() {
+        log.line("no recipient (-o) and none in the message headers: nothing to do");
+    }
+    for r in &recipients {
+        let mut tx = store.write()?;
+        let h = handle_recipient(kind, &env, tx.as_mut(), raw, &msg, &items, r, &key)?;
+        tx.commit()?;
+        for n in &h.notes {
+            log.line(format!("{r}: {n}"));
+        }
+        methods.extend(h.methods);
+        outbox.extend(h.outbox);
+    }
+
+    let sent = send_all(&cfg, args, &outbox, log);
+    let status = if sent.is_ok() { 0 } else { i32::from(exit::TEMPFAIL) };
+    let record = RunRecord {
+        id: 0,
+        started: env.clock.now().timestamp(),
+        program: kind.program().to_string(),
+        message_id: msg.message_id.clone().unwrap_or_default(),
+        message_key: key,
+        sender: msg.senders().first().map(ToString::to_string).unwrap_or_default(),
+        recipients: recipients.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
+        methods: methods.join(" "),
+        outcome: match &sent {
+            Ok(n) => format!("done; {n} message(s) sent or delivered"),
+            Err(e) => format!("temporary failure: {e}"),
+        },
+        exit_status: status,
+        duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
+        log: log.lines().join("\n"),
+    };
+    if let Err(e) = write_run(&mut store, &record) {
+        log.line(format!("run record not written: {e}"));
+    }
+    sent.map(|_| ())
+}
+
+fn write_run(store: &mut dyn Store, record: &RunRecord) -> InfraResult<()> {
+    let mut tx = store.write()?;
+    tx.add_run(record)?;
+    tx.commit()
+}
+
+/// Sends and delivers; the first failure stops (the retry resends all).
+fn send_all(cfg: &crate::config::Config, args: &AgentArgs, outbox: &[crate::store::OutboxMessage], log: &mut RunLog) -> InfraResult<usize> {
+    let mut outgoing: Box<dyn Sender> = setup::outgoing_sender(cfg, args);
+    let mut delivery = setup::delivery_sender(cfg, args);
+    let mut n = 0;
+    for m in outbox {
+        match m.kind.as_str() {
+            "deliver" => match delivery.as_mut() {
+                Some(d) => {
+                    d.send(m)?;
+                    n += 1;
+                }
+                None => log.line(format!("no delivery channel (-l or -L): copy for {} not delivered", m.to.join(", "))),
+            },
+            _ => {
+                outgoing.send(m).map_err(|e| InfraError::Transport(format!("sending to {}: {e}", m.to.join(", "))))?;
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,83 @@
+//! Delivering the user's own copy: over LMTP to the mailbox server (`-l`)
+//! or over SMTP to `LOCAL_PREFIX+user@domain` at the local MTA (`-L`),
+//! through the `lmtp` crate's client. Performs network I/O.
+
+use super::Sender;
+use crate::error::{InfraError, InfraResult};
+use crate::store::OutboxMessage;
+use lmtp::{ClientConfig, Protocol, RecipientResult, Target};
+use std::time::Duration;
+
+/// Delivers over LMTP or SMTP.
+#[derive(Debug, Clone)]
+pub struct MailboxDelivery {
+    target: Target,
+    config: ClientConfig,
+    /// For `-L`: recipients are rewritten to `prefix+local@domain`.
+    local_prefix: Option<String>,
+}
+
+impl MailboxDelivery {
+    /// LMTP to a Unix socket path or host:port.
+    pub fn lmtp(target: &str) -> MailboxDelivery {
+        MailboxDelivery {
+            target: Target::parse(target),
+            config: ClientConfig { protocol: Protocol::Lmtp, helo_name: hostname(), timeout: Duration::from_secs(120) },
+            local_prefix: None,
+        }
+    }
+
+    /// SMTP to the local MTA, rewriting recipients with the local prefix.
+    pub fn local_smtp(host: &str, port: u16, prefix: &str) -> MailboxDelivery {
+        MailboxDelivery {
+            target: Target::Tcp(format!("{host}:{port}")),
+            config: ClientConfig { protocol: Protocol::Smtp, helo_name: hostname(), timeout: Duration::from_secs(120) },
+            local_prefix: Some(prefix.to_string()),
+        }
+    }
+}
+
+/// `local+user@domain` for `user@domain`.
+pub fn local_address(prefix: &str, addr: &str) -> String {
+    match addr.rsplit_once('@') {
+        Some((l, d)) => format!("{prefix}+{l}@{d}"),
+        None => format!("{prefix}+{addr}"),
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "localhost".into())
+}
+
+impl Sender for MailboxDelivery {
+    fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
+        let to: Vec<String> = match &self.local_prefix {
+            Some(p) => msg.to.iter().map(|t| local_address(p, t)).collect(),
+            None => msg.to.clone(),
+        };
+        let results = lmtp::deliver(&self.target, &self.config, &msg.from, &to, &msg.bytes)
+            .map_err(|e| InfraError::Transport(format!("delivery to {}: {e}", self.target)))?;
+        for (r, t) in results.iter().zip(&to) {
+            match r {
+                RecipientResult::Accepted => {}
+                // A permanent refusal of the mailbox is still not a reason to
+                // drop the message: the MTA retries and, after its queue
+                // lifetime, bounces it to the sender, who learns of it.
+                RecipientResult::TempFail(e) | RecipientResult::PermFail(e) => {
+                    return Err(InfraError::Transport(format!("delivery to {t} refused: {e}")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_prefix() {
+        assert_eq!(local_address("local", "vincent.vole@example.com"), "local+vincent.vole@example.com");
+    }
+}
