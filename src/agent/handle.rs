@@ -47,9 +47,17 @@ pub fn handle_recipient(
     key: &str,
 ) -> InfraResult<Handled> {
     if let Some(p) = tx.processed(key, recipient.as_str(), kind.program())? {
+        // A retry after a failed send sends again; a duplicate delivery of a
+        // message whose answers all went out sends nothing.
+        let at = chrono::DateTime::<chrono::Utc>::from_timestamp(p.at, 0).map(|t| crate::ical::datetime::format_utc(&t)).unwrap_or_default();
+        let note = if p.sent {
+            format!("already processed for {recipient} at {at} and answered; duplicate ignored")
+        } else {
+            format!("already processed for {recipient} at {at}; sending again what was not sent")
+        };
         return Ok(Handled {
-            outbox: p.outbox,
-            notes: vec![format!("already processed for {recipient} at {}; sending again what was not sent", p.at)],
+            outbox: if p.sent { Vec::new() } else { p.outbox },
+            notes: vec![note],
             methods: Vec::new(),
             replayed: true,
             freebusy_changed: Vec::new(),
@@ -63,6 +71,7 @@ pub fn handle_recipient(
         agent: kind.program().to_string(),
         at: env.clock.now().timestamp(),
         notes: notes.join("\n"),
+        sent: false,
         outbox: out.outbox.clone(),
     })?;
     Ok(Handled { outbox: out.outbox, notes, methods: out.methods, replayed: false, freebusy_changed: out.freebusy_changed })

@@ -147,7 +147,7 @@ fn run(kind: AgentKind, args: &AgentArgs, raw: &[u8], log: &mut RunLog, started:
         started: env.clock.now().timestamp(),
         program: kind.program().to_string(),
         message_id: msg.message_id.clone().unwrap_or_default(),
-        message_key: key,
+        message_key: key.clone(),
         sender: msg.senders().first().map(ToString::to_string).unwrap_or_default(),
         recipients: recipients.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
         methods: methods.join(" "),
@@ -159,15 +159,20 @@ fn run(kind: AgentKind, args: &AgentArgs, raw: &[u8], log: &mut RunLog, started:
         duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
         log: log.lines().join("\n"),
     };
-    if let Err(e) = write_run(&mut store, &record) {
+    let done: Vec<String> = if sent.is_ok() { recipients.iter().map(ToString::to_string).collect() } else { Vec::new() };
+    if let Err(e) = write_run(&mut store, &record, &record.message_key, kind.program(), &done) {
         log.line(format!("run record not written: {e}"));
     }
     sent.map(|_| ())
 }
 
-fn write_run(store: &mut dyn Store, record: &RunRecord) -> InfraResult<()> {
+/// Writes the run record and marks the recipients whose messages all went out.
+fn write_run(store: &mut dyn Store, record: &RunRecord, key: &str, agent: &str, sent_for: &[String]) -> InfraResult<()> {
     let mut tx = store.write()?;
     tx.add_run(record)?;
+    for r in sent_for {
+        tx.mark_sent(key, r, agent)?;
+    }
     tx.commit()
 }
 

@@ -128,6 +128,8 @@ pub trait StoreTx {
     fn processed(&self, key: &str, recipient: &str, agent: &str) -> InfraResult<Option<Processed>>;
     /// Records that a message was processed, with the messages to send and deliver.
     fn put_processed(&mut self, p: &Processed) -> InfraResult<()>;
+    /// Records that a marker's outbox was sent and delivered completely.
+    fn mark_sent(&mut self, key: &str, recipient: &str, agent: &str) -> InfraResult<()>;
     /// Removes markers older than `before`.
     fn prune_processed(&mut self, before: DateTime<Utc>) -> InfraResult<usize>;
 

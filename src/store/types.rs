@@ -125,6 +125,8 @@ pub struct Processed {
     pub at: i64,
     /// Notes from processing.
     pub notes: String,
+    /// Whether every message of the outbox was sent and delivered.
+    pub sent: bool,
     /// Messages to send and deliver.
     pub outbox: Vec<OutboxMessage>,
 }

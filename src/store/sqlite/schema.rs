@@ -42,7 +42,7 @@ CREATE TABLE runs(id INTEGER PRIMARY KEY, started INTEGER NOT NULL, program TEXT
     outcome TEXT NOT NULL, exit_status INTEGER NOT NULL, duration_us INTEGER NOT NULL, log TEXT NOT NULL);
 CREATE INDEX runs_started ON runs(started);
 CREATE TABLE processed(message_key TEXT NOT NULL, recipient TEXT NOT NULL, agent TEXT NOT NULL, at INTEGER NOT NULL,
-    notes TEXT NOT NULL, PRIMARY KEY(message_key, recipient, agent)) WITHOUT ROWID;
+    notes TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(message_key, recipient, agent)) WITHOUT ROWID;
 CREATE INDEX processed_at ON processed(at);
 CREATE TABLE processed_outbox(message_key TEXT NOT NULL, recipient TEXT NOT NULL, agent TEXT NOT NULL, seq INTEGER NOT NULL,
     kind TEXT NOT NULL, sender TEXT NOT NULL, recipients TEXT NOT NULL, label TEXT NOT NULL, bytes BLOB NOT NULL,

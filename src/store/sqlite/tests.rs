@@ -64,6 +64,7 @@ fn processed_markers_keep_their_outbox() {
         agent: "imip_person".into(),
         at: 5,
         notes: "n".into(),
+        sent: false,
         outbox: vec![OutboxMessage { kind: "deliver".into(), from: "".into(), to: vec!["a@x".into(), "b@x".into()], label: "l".into(), bytes: b"raw".to_vec() }],
     };
     tx.put_processed(&p).unwrap();

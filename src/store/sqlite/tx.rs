@@ -431,12 +431,12 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn processed(&self, key: &str, recipient: &str, agent: &str) -> InfraResult<Option<Processed>> {
-        let head: Option<(i64, String)> = self
+        let head: Option<(i64, String, bool)> = self
             .tx
-            .prepare_cached("SELECT at, notes FROM processed WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3")?
-            .query_row(params![key, recipient, agent], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached("SELECT at, notes, sent FROM processed WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3")?
+            .query_row(params![key, recipient, agent], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        let Some((at, notes)) = head else { return Ok(None) };
+        let Some((at, notes, sent)) = head else { return Ok(None) };
         let mut st = self.tx.prepare_cached(
             "SELECT kind, sender, recipients, label, bytes FROM processed_outbox WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3 ORDER BY seq",
         )?;
@@ -452,13 +452,13 @@ impl StoreTx for SqliteTx<'_> {
                 })
             })?
             .collect::<Result<_, _>>()?;
-        Ok(Some(Processed { message_key: key.into(), recipient: recipient.into(), agent: agent.into(), at, notes, outbox }))
+        Ok(Some(Processed { message_key: key.into(), recipient: recipient.into(), agent: agent.into(), at, notes, sent, outbox }))
     }
 
     fn put_processed(&mut self, p: &Processed) -> InfraResult<()> {
         self.tx
-            .prepare_cached("INSERT OR REPLACE INTO processed(message_key, recipient, agent, at, notes) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![p.message_key, p.recipient, p.agent, p.at, p.notes])?;
+            .prepare_cached("INSERT OR REPLACE INTO processed(message_key, recipient, agent, at, notes, sent) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+            .execute(params![p.message_key, p.recipient, p.agent, p.at, p.notes, p.sent])?;
         self.tx
             .prepare_cached("DELETE FROM processed_outbox WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3")?
             .execute(params![p.message_key, p.recipient, p.agent])?;
@@ -468,6 +468,13 @@ impl StoreTx for SqliteTx<'_> {
         for (i, m) in p.outbox.iter().enumerate() {
             st.execute(params![p.message_key, p.recipient, p.agent, i as i64, m.kind, m.from, m.to.join(" "), m.label, m.bytes])?;
         }
+        Ok(())
+    }
+
+    fn mark_sent(&mut self, key: &str, recipient: &str, agent: &str) -> InfraResult<()> {
+        self.tx
+            .prepare_cached("UPDATE processed SET sent = 1 WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3")?
+            .execute(params![key, recipient, agent])?;
         Ok(())
     }
 
