@@ -63,8 +63,13 @@ pub fn handle_recipient(
             freebusy_changed: Vec::new(),
         });
     }
+    // Sender authentication (docs/authentication.md): items the mail system
+    // does not vouch for are withheld here, so every agent and both the pipe
+    // and the listener apply the same rule.
+    let screened = crate::mail::auth::screen(&env.config.authentication, msg, items);
+    let items = screened.items.as_ref().unwrap_or(items);
     let out = process(kind, env, tx, raw, msg, items, recipient)?;
-    let notes = out.notes.clone();
+    let notes: Vec<String> = screened.notes.into_iter().chain(out.notes.iter().cloned()).collect();
     tx.put_processed(&Processed {
         message_key: key.to_string(),
         recipient: recipient.to_string(),

@@ -67,6 +67,9 @@ pub struct InboundMessage {
     pub languages: Vec<String>,
     /// Number of Received headers (0 for local submission).
     pub received_count: usize,
+    /// Received header values, unfolded, top (most recent) first: where the
+    /// message came from, for the local-submission check of `mail::auth`.
+    pub received: Vec<String>,
     /// Whether the message is a delivery status notification (a bounce).
     pub is_bounce: bool,
     /// Calendar parts, in MIME order.
@@ -114,6 +117,7 @@ impl InboundMessage {
             }
             if name.eq_ignore_ascii_case("Received") {
                 out.received_count += 1;
+                out.received.push(unfold_header(value));
             }
             if ["from", "to", "cc", "subject", "date", "message-id"].iter().any(|h| name.eq_ignore_ascii_case(h)) {
                 out.raw_headers.push((name.to_string(), unfold_header(value)));
@@ -255,7 +259,7 @@ fn base64_lenient(raw: &[u8]) -> Option<Vec<u8>> {
     if let Some(p) = clean.iter().position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))) {
         clean.truncate(p);
     }
-    while clean.len() % 4 != 0 {
+    while !clean.len().is_multiple_of(4) {
         clean.push(b'=');
     }
     base64_decode(&clean)

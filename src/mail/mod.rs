@@ -2,6 +2,7 @@
 //! composing outgoing ones. Pure over bytes: no I/O (sending and delivering
 //! are in `transport`).
 
+pub mod auth;
 pub mod compose;
 pub mod extract;
 pub mod items;
