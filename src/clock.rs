@@ -79,7 +79,9 @@ pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
         return Some(dt.with_timezone(&Utc));
     }
-    chrono::NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%SZ").ok().map(|n| Utc.from_utc_datetime(&n))
+    chrono::NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%SZ")
+        .ok()
+        .map(|n| Utc.from_utc_datetime(&n))
 }
 
 #[cfg(test)]

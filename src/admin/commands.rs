@@ -25,7 +25,11 @@ use std::process::ExitCode;
 
 /// Administration of imip-agent stores.
 #[derive(Debug, Parser)]
-#[command(name = "imip_admin", version, about = "Administer imip-agent: users, preferences, schedules, periodic jobs and run records.")]
+#[command(
+    name = "imip_admin",
+    version,
+    about = "Administer imip-agent: users, preferences, schedules, periodic jobs and run records."
+)]
 pub struct AdminArgs {
     /// Configuration file (default search: $IMIP_AGENT_CONFIG, ./imip-agent.toml, /etc/imip-agent/config.toml).
     #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
@@ -187,7 +191,9 @@ pub fn main() -> ExitCode {
         Ok(a) => a,
         Err(e) => {
             let code = match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => exit::OK,
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    exit::OK
+                }
                 _ => exit::USAGE,
             };
             let _ = e.print();
@@ -222,13 +228,17 @@ impl From<InfraError> for AdminError {
 }
 
 fn user_uri(s: &str) -> Result<String, AdminError> {
-    CalAddress::parse(s).map(|a| a.to_string()).ok_or_else(|| AdminError::Usage(format!("{s:?} is not an address")))
+    CalAddress::parse(s)
+        .map(|a| a.to_string())
+        .ok_or_else(|| AdminError::Usage(format!("{s:?} is not an address")))
 }
 
 fn instant(s: &Option<String>) -> Result<Option<DateTime<Utc>>, AdminError> {
     match s {
         None => Ok(None),
-        Some(t) => parse_instant(t).map(Some).ok_or_else(|| AdminError::Usage(format!("{t:?} is not a time (use YYYYMMDDTHHMMSSZ)"))),
+        Some(t) => parse_instant(t).map(Some).ok_or_else(|| {
+            AdminError::Usage(format!("{t:?} is not a time (use YYYYMMDDTHHMMSSZ)"))
+        }),
     }
 }
 
@@ -274,8 +284,19 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
     }
     let clock = setup::clock();
     let ids = CounterIdGen::from_clock(clock.as_ref());
-    let prefs_src: Box<dyn PrefSource> = if cfg.paths.preferences_dir.is_empty() { Box::new(StorePrefs) } else { Box::new(DirPrefs { dir: PathBuf::from(&cfg.paths.preferences_dir) }) };
-    let env = Env { config: &cfg, clock: clock.as_ref(), ids: &ids, agent_address: setup::agent_address(&cfg)?, prefs: prefs_src.as_ref(), system_zone: setup::system_zone() };
+    let prefs_src: Box<dyn PrefSource> = if cfg.paths.preferences_dir.is_empty() {
+        Box::new(StorePrefs)
+    } else {
+        Box::new(DirPrefs { dir: PathBuf::from(&cfg.paths.preferences_dir) })
+    };
+    let env = Env {
+        config: &cfg,
+        clock: clock.as_ref(),
+        ids: &ids,
+        agent_address: setup::agent_address(&cfg)?,
+        prefs: prefs_src.as_ref(),
+        system_zone: setup::system_zone(),
+    };
     let mut store: SqliteStore = setup::open_store(&cfg)?;
     let json = args.json;
     let now = env.clock.now();
@@ -316,7 +337,9 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
         }
         Command::Prefs(PrefsCmd::Set { user, name, value }) => {
             if !cfg.paths.preferences_dir.is_empty() {
-                return Err(AdminError::Usage("preferences come from a directory (-p); edit the files there".into()));
+                return Err(AdminError::Usage(
+                    "preferences come from a directory (-p); edit the files there".into(),
+                ));
             }
             let u = user_uri(user)?;
             let value = value.replace("\\n", "\n");
@@ -352,7 +375,11 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
             }
             for (k, v) in &own {
                 if !rows.iter().any(|r| &r.name == k) {
-                    rows.push(PrefRow { name: k.clone(), value: v.clone(), source: "user (invalid, ignored)".into() });
+                    rows.push(PrefRow {
+                        name: k.clone(),
+                        value: v.clone(),
+                        source: "user (invalid, ignored)".into(),
+                    });
                 }
             }
             Ok(render(json, &rows, |r| format!("{} = {:?} ({})", r.name, r.value, r.source)))
@@ -364,7 +391,8 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                 default: &'static str,
                 doc: &'static str,
             }
-            let rows: Vec<D> = SPECS.iter().map(|s| D { name: s.name, default: s.default, doc: s.doc }).collect();
+            let rows: Vec<D> =
+                SPECS.iter().map(|s| D { name: s.name, default: s.default, doc: s.doc }).collect();
             Ok(render(json, &rows, |d| format!("{} (default {:?}): {}", d.name, d.default, d.doc)))
         }
         Command::Events { user, all } => {
@@ -386,7 +414,12 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                     organizer: o.organizer().map(|x| x.address.to_string()).unwrap_or_default(),
                     start: first.map(|f| format_utc(&f.start)).unwrap_or_default(),
                     end: first.map(|f| format_utc(&f.end)).unwrap_or_default(),
-                    partstat: addr.as_ref().and_then(|a| o.attendee(a)).and_then(|a| a.partstat).map(|s| s.to_string()).unwrap_or_default(),
+                    partstat: addr
+                        .as_ref()
+                        .and_then(|a| o.attendee(a))
+                        .and_then(|a| a.partstat)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
                     recurring: o.is_recurring(),
                 });
             }
@@ -394,7 +427,11 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                 format!(
                     "{}{}\t{}\t{} - {}\t{}\t{}{}\t{}",
                     r.uid,
-                    if r.recurrence_id.is_empty() { String::new() } else { format!(" [{}]", r.recurrence_id) },
+                    if r.recurrence_id.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", r.recurrence_id)
+                    },
                     r.status,
                     r.start,
                     r.end,
@@ -434,20 +471,37 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                     expires: p.expires.map(|e| format_utc(&e)),
                 })
                 .collect();
-            Ok(render(json, &rows, |r| format!("{}\t{}\t{}\t{}\t{}\t{}", r.start, r.end, r.uid, r.transp, r.summary, r.organizer)))
+            Ok(render(json, &rows, |r| {
+                format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    r.start, r.end, r.uid, r.transp, r.summary, r.organizer
+                )
+            }))
         }
         Command::Vfreebusy { user, from, to } => {
             let u = user_uri(user)?;
-            let addr = CalAddress::parse(&u).ok_or_else(|| AdminError::Usage("bad address".into()))?;
+            let addr =
+                CalAddress::parse(&u).ok_or_else(|| AdminError::Usage("bad address".into()))?;
             let tx = store.read()?;
             let p = agent_prefs::load(&env, tx.as_ref(), &u)?;
             let start = instant(from)?.unwrap_or(now);
             let end = instant(to)?.unwrap_or(start + Duration::days(p.window_days()));
-            let periods: Vec<_> = tx.busy(&FbSet::Own(u.clone()), start, end)?.into_iter().filter(|x| x.overlaps(&start, &end)).collect();
+            let periods: Vec<_> = tx
+                .busy(&FbSet::Own(u.clone()), start, end)?
+                .into_iter()
+                .filter(|x| x.overlaps(&start, &end))
+                .collect();
             let mut obj = publish_object(&addr, None, &u, now, &periods);
-            obj.set_datetime(crate::ical::Property::Dtstart, &crate::ical::DateTimeValue::Utc(start.naive_utc()));
-            obj.set_datetime(crate::ical::Property::Dtend, &crate::ical::DateTimeValue::Utc(end.naive_utc()));
-            Ok(crate::ical::unfold(&build_calendar(&Method::Publish, &[&obj])).replace("\r\n", "\n"))
+            obj.set_datetime(
+                crate::ical::Property::Dtstart,
+                &crate::ical::DateTimeValue::Utc(start.naive_utc()),
+            );
+            obj.set_datetime(
+                crate::ical::Property::Dtend,
+                &crate::ical::DateTimeValue::Utc(end.naive_utc()),
+            );
+            Ok(crate::ical::unfold(&build_calendar(&Method::Publish, &[&obj]))
+                .replace("\r\n", "\n"))
         }
         Command::Extend { user } => {
             let mut tx = store.write()?;
@@ -458,14 +512,24 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
             };
             let mut out = String::new();
             for o in owners {
-                let kind = users.iter().find(|(u, _)| *u == o).map(|(_, k)| k.clone()).unwrap_or_default();
+                let kind =
+                    users.iter().find(|(u, _)| *u == o).map(|(_, k)| k.clone()).unwrap_or_default();
                 let n = extend_user(&env, tx.as_mut(), &o, &kind)?;
                 out.push_str(&format!("{o}: {n} open-ended event(s) extended\n"));
             }
             tx.commit()?;
             Ok(out)
         }
-        Command::Runs { program, since, status, message_id, recipient, limit, verbose, prune_days } => {
+        Command::Runs {
+            program,
+            since,
+            status,
+            message_id,
+            recipient,
+            limit,
+            verbose,
+            prune_days,
+        } => {
             if let Some(days) = prune_days {
                 let mut tx = store.write()?;
                 let n = tx.prune_runs(now - Duration::days(*days))?;
@@ -500,7 +564,9 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                 .iter()
                 .map(|r| R {
                     id: r.id,
-                    started: DateTime::<Utc>::from_timestamp(r.started, 0).map(|t| format_utc(&t)).unwrap_or_default(),
+                    started: DateTime::<Utc>::from_timestamp(r.started, 0)
+                        .map(|t| format_utc(&t))
+                        .unwrap_or_default(),
                     program: &r.program,
                     message_id: &r.message_id,
                     recipients: &r.recipients,
@@ -514,7 +580,15 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
             Ok(render(json, &rows, |r| {
                 let mut s = format!(
                     "#{} {} {} exit={} {:.1}ms <{}> to {} [{}] {}",
-                    r.id, r.started, r.program, r.exit_status, r.duration_ms, r.message_id, r.recipients, r.methods, r.outcome
+                    r.id,
+                    r.started,
+                    r.program,
+                    r.exit_status,
+                    r.duration_ms,
+                    r.message_id,
+                    r.recipients,
+                    r.methods,
+                    r.outcome
                 );
                 if *verbose {
                     for l in &r.log {
@@ -544,7 +618,9 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
             let rows: Vec<D<'_>> = ds
                 .iter()
                 .map(|d| D {
-                    at: DateTime::<Utc>::from_timestamp(d.at, 0).map(|t| format_utc(&t)).unwrap_or_default(),
+                    at: DateTime::<Utc>::from_timestamp(d.at, 0)
+                        .map(|t| format_utc(&t))
+                        .unwrap_or_default(),
                     uid: &d.uid,
                     recurrence_id: &d.rid,
                     organizer: &d.organizer,
@@ -555,7 +631,12 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                     reply: &d.reply,
                 })
                 .collect();
-            Ok(render(json, &rows, |d| format!("{} {} {} {} by {} from {}: {}", d.at, d.method, d.uid, d.decision, d.function, d.organizer, d.reason)))
+            Ok(render(json, &rows, |d| {
+                format!(
+                    "{} {} {} {} by {} from {}: {}",
+                    d.at, d.method, d.uid, d.decision, d.function, d.organizer, d.reason
+                )
+            }))
         }
     }
 }

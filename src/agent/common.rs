@@ -3,10 +3,13 @@
 //! and free/busy providers. Performs I/O through the transaction only.
 
 use super::Env;
+use crate::address::CalAddress;
 use crate::config::prefs::Prefs;
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet};
+use crate::i18n::Lang;
 use crate::ical::{Object, Transp, ZoneResolver};
+use crate::mail::InboundMessage;
 use crate::recur::{Expansion, expand};
 use crate::store::{ObjectStatus, StoreTx, StoredObject};
 
@@ -28,7 +31,11 @@ pub fn load(tx: &dyn StoreTx, user: &str, uid: &str, rid: &str) -> InfraResult<O
 }
 
 fn parse_stored(s: &StoredObject) -> Option<Stored> {
-    Object::from_stored(&s.text).map(|object| Stored { object, status: s.status, rid: s.rid.clone() })
+    Object::from_stored(&s.text).map(|object| Stored {
+        object,
+        status: s.status,
+        rid: s.rid.clone(),
+    })
 }
 
 /// Loads the separately stored occurrences of a UID.
@@ -39,11 +46,23 @@ pub fn load_recurrences(tx: &dyn StoreTx, user: &str, uid: &str) -> InfraResult<
 /// Stores an event or occurrence (imip-agent 3.1 "Recurrences"): a complete
 /// event replaces everything, so stored occurrences and their cancellations
 /// go; an occurrence replaces its own cancellation.
-pub fn store_event(tx: &mut dyn StoreTx, env: &Env<'_>, user: &str, obj: &Object, uid: &str, rid: &str, status: ObjectStatus) -> InfraResult<()> {
+pub fn store_event(
+    tx: &mut dyn StoreTx,
+    env: &Env<'_>,
+    user: &str,
+    obj: &Object,
+    uid: &str,
+    rid: &str,
+    status: ObjectStatus,
+) -> InfraResult<()> {
     if rid.is_empty() && status == ObjectStatus::Active {
         tx.delete_recurrences(user, uid)?;
     }
-    tx.put_object(user, &StoredObject { uid: uid.into(), rid: rid.into(), status, text: obj.to_ics() }, env.clock.now())
+    tx.put_object(
+        user,
+        &StoredObject { uid: uid.into(), rid: rid.into(), status, text: obj.to_ics() },
+        env.clock.now(),
+    )
 }
 
 /// Expands a stored or incoming event for a user.
@@ -55,7 +74,15 @@ pub fn expand_for(env: &Env<'_>, prefs: &Prefs, obj: &Object) -> (Expansion, Zon
 
 /// Busy periods of one object: a parent's occurrences minus `exclude`
 /// (occurrences stored separately), or an occurrence object's own period.
-pub fn periods_of(env: &Env<'_>, prefs: &Prefs, obj: &Object, uid: &str, rid: &str, transp: Transp, exclude: &[String]) -> (Vec<BusyPeriod>, Expansion) {
+pub fn periods_of(
+    env: &Env<'_>,
+    prefs: &Prefs,
+    obj: &Object,
+    uid: &str,
+    rid: &str,
+    transp: Transp,
+    exclude: &[String],
+) -> (Vec<BusyPeriod>, Expansion) {
     let (e, _) = expand_for(env, prefs, obj);
     let summary = obj.summary().unwrap_or_default();
     let organizer = obj.organizer().map(|o| o.address.to_string()).unwrap_or_default();
@@ -112,7 +139,7 @@ pub fn rebuild_busy(
             periods.extend(periods_of(env, prefs, &r.object, uid, &r.rid, transp, &[]).0);
         }
     }
-    periods.sort_by(|a, b| a.start.cmp(&b.start));
+    periods.sort_by_key(|a| a.start);
     let changed = !same_periods(&before, &periods);
     if changed {
         tx.remove_busy_for_uid(set, uid, None)?;
@@ -135,4 +162,53 @@ fn same_periods(a: &[BusyPeriod], b: &[BusyPeriod]) -> bool {
     x.sort();
     y.sort();
     x == y
+}
+
+/// The language for messages to another party: their own LANG if they are
+/// a user of this system, else the incoming message's Accept-Language or
+/// Content-Language, else `fallback` (the acting user's LANG).
+pub fn requester_lang(
+    env: &Env<'_>,
+    msg: &InboundMessage,
+    fallback: &str,
+    tx: &dyn StoreTx,
+    requester: Option<&CalAddress>,
+) -> InfraResult<Lang> {
+    if let Some(r) = requester
+        && let Some(l) = env
+            .prefs
+            .user_values(tx, r.as_str())?
+            .into_iter()
+            .find(|(k, _)| k == "LANG")
+            .map(|(_, v)| v)
+    {
+        return Ok(Lang::from_pref(&l));
+    }
+    if let Some(l) = msg.languages.first() {
+        return Ok(Lang::from_pref(l));
+    }
+    Ok(Lang::from_pref(fallback))
+}
+
+/// Updates a stored object in place (no clearing of occurrences): used to
+/// merge attendance into what is stored.
+pub fn update_stored(
+    tx: &mut dyn StoreTx,
+    env: &Env<'_>,
+    user: &str,
+    obj: &Object,
+    uid: &str,
+    rid: &str,
+    status: ObjectStatus,
+) -> InfraResult<()> {
+    tx.put_object(
+        user,
+        &StoredObject { uid: uid.into(), rid: rid.into(), status, text: obj.to_ics() },
+        env.clock.now(),
+    )
+}
+
+/// The SENT-BY value to add for a user: the agent's address when it differs.
+pub fn sent_by<'a>(env: &'a Env<'_>, user: &CalAddress) -> Option<&'a CalAddress> {
+    (env.agent_address != *user).then_some(&env.agent_address)
 }

@@ -56,13 +56,30 @@ pub fn answer_request(
     let uid = obj.uid();
     let sent_by = (env.agent_address != *user).then_some(&env.agent_address);
     let reply = freebusy_object(
-        &FreeBusyReplyInput { organizer: &org.address, attendee: user, sent_by, uid: uid.as_deref(), window: win, now },
+        &FreeBusyReplyInput {
+            organizer: &org.address,
+            attendee: user,
+            sent_by,
+            uid: uid.as_deref(),
+            window: win,
+            now,
+        },
         &periods,
     );
     let n = reply.freebusy_periods().len();
-    out.parts.push(OutPart { to: org.address.clone(), method: Method::Reply, object: reply, text: None, lang });
+    out.parts.push(OutPart {
+        to: org.address.clone(),
+        method: Method::Reply,
+        object: reply,
+        text: None,
+        lang,
+    });
     out.handled = true;
-    out.log(format!("free/busy REQUEST {} from {}: answered with {n} busy period(s)", uid.unwrap_or_default(), org.address));
+    out.log(format!(
+        "free/busy REQUEST {} from {}: answered with {n} busy period(s)",
+        uid.unwrap_or_default(),
+        org.address
+    ));
     Ok(())
 }
 
@@ -83,7 +100,10 @@ pub fn record(
         Method::Publish => match obj.organizer() {
             Some(o) if o.sent_by_any(senders) => vec![o.address],
             Some(o) => {
-                out.log(format!("free/busy PUBLISH not recorded: organiser {} is not among the senders", o.address));
+                out.log(format!(
+                    "free/busy PUBLISH not recorded: organiser {} is not among the senders",
+                    o.address
+                ));
                 return Ok(false);
             }
             None => {
@@ -99,13 +119,19 @@ pub fn record(
             }
         },
         other => {
-            out.log(format!("free/busy {other} ignored: only REQUEST, PUBLISH and REPLY are understood"));
+            out.log(format!(
+                "free/busy {other} ignored: only REQUEST, PUBLISH and REPLY are understood"
+            ));
             return Ok(false);
         }
     };
     let uid = obj.uid().unwrap_or_default();
-    let periods: Vec<(DateTime<Utc>, DateTime<Utc>)> =
-        obj.freebusy_periods().into_iter().filter(|(t, _, _)| t.is_busy()).map(|(_, s, e)| (s, e)).collect();
+    let periods: Vec<(DateTime<Utc>, DateTime<Utc>)> = obj
+        .freebusy_periods()
+        .into_iter()
+        .filter(|(t, _, _)| t.is_busy())
+        .map(|(_, s, e)| (s, e))
+        .collect();
     let win = window(obj).or_else(|| {
         let s = periods.iter().map(|p| p.0).min()?;
         let e = periods.iter().map(|p| p.1).max()?;

@@ -49,7 +49,9 @@ pub fn handle_recipient(
     if let Some(p) = tx.processed(key, recipient.as_str(), kind.program())? {
         // A retry after a failed send sends again; a duplicate delivery of a
         // message whose answers all went out sends nothing.
-        let at = chrono::DateTime::<chrono::Utc>::from_timestamp(p.at, 0).map(|t| crate::ical::datetime::format_utc(&t)).unwrap_or_default();
+        let at = chrono::DateTime::<chrono::Utc>::from_timestamp(p.at, 0)
+            .map(|t| crate::ical::datetime::format_utc(&t))
+            .unwrap_or_default();
         let note = if p.sent {
             format!("already processed for {recipient} at {at} and answered; duplicate ignored")
         } else {
@@ -79,5 +81,11 @@ pub fn handle_recipient(
         sent: false,
         outbox: out.outbox.clone(),
     })?;
-    Ok(Handled { outbox: out.outbox, notes, methods: out.methods, replayed: false, freebusy_changed: out.freebusy_changed })
+    Ok(Handled {
+        outbox: out.outbox,
+        notes,
+        methods: out.methods,
+        replayed: false,
+        freebusy_changed: out.freebusy_changed,
+    })
 }

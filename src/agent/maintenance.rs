@@ -10,8 +10,11 @@ use crate::freebusy::FbSet;
 use crate::ical::{Object, PartStat, Transp};
 use crate::store::StoreTx;
 
+/// Whether (and how) a stored event counts as a user's busy time.
+pub type BusyRule<'a> = Box<dyn Fn(&Object) -> Option<Transp> + 'a>;
+
 /// Which stored events count as a user's own busy time.
-pub fn busy_rule<'a>(kind: &str, user: &'a CalAddress) -> Box<dyn Fn(&Object) -> Option<Transp> + 'a> {
+pub fn busy_rule<'a>(kind: &str, user: &'a CalAddress) -> BusyRule<'a> {
     if kind == "resource" {
         Box::new(move |o: &Object| match o.attendee(user).and_then(|a| a.partstat) {
             Some(PartStat::Accepted) | Some(PartStat::Tentative) => Some(Transp::Opaque),
@@ -42,7 +45,12 @@ pub fn person_busy(o: &Object, user: &CalAddress) -> Option<Transp> {
 
 /// Extends every open-ended event of `owner` to its current window.
 /// Returns how many events were re-expanded.
-pub fn extend_user(env: &Env<'_>, tx: &mut dyn StoreTx, owner: &str, kind: &str) -> InfraResult<usize> {
+pub fn extend_user(
+    env: &Env<'_>,
+    tx: &mut dyn StoreTx,
+    owner: &str,
+    kind: &str,
+) -> InfraResult<usize> {
     let Some(addr) = CalAddress::parse(owner) else { return Ok(0) };
     let p = prefs::load(env, tx, owner)?;
     let rule = busy_rule(kind, &addr);

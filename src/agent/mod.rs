@@ -7,11 +7,17 @@
 
 pub mod common;
 pub mod env;
+pub mod events;
 pub mod freebusy;
 pub mod handle;
+pub mod mailbox;
 pub mod maintenance;
+pub mod outgoing;
 pub mod outgoing_mail;
+pub mod person;
+pub mod person_reply;
 pub mod prefs;
+pub mod publish;
 pub mod resource;
 pub mod view;
 
@@ -20,8 +26,8 @@ pub use outgoing_mail::Outcome;
 
 use crate::address::CalAddress;
 use crate::error::InfraResult;
-use crate::mail::items::ItemsOutcome;
 use crate::mail::InboundMessage;
+use crate::mail::items::ItemsOutcome;
 use crate::store::StoreTx;
 
 /// Processes a message for one recipient with the agent of the given kind.
@@ -36,9 +42,7 @@ pub fn process(
 ) -> InfraResult<Outcome> {
     match kind {
         AgentKind::Resource => resource::process(env, tx, msg, items, recipient),
-        AgentKind::Person | AgentKind::Outgoing => {
-            let _ = raw;
-            Ok(Outcome::note(format!("{} is not implemented yet", kind.program())))
-        }
+        AgentKind::Person => person::process(env, tx, raw, msg, items, recipient),
+        AgentKind::Outgoing => outgoing::process(env, tx, msg, items, recipient),
     }
 }

@@ -61,7 +61,12 @@ impl Outcome {
     /// appends them to the outbox (as "send" messages).
     pub fn compose_parts(&mut self, env: &Env<'_>) {
         let sender = env.sender_email();
-        let composer = Composer { from: &sender, ids: env.ids, now: env.clock.now(), fold: env.config.fold_length() };
+        let composer = Composer {
+            from: &sender,
+            ids: env.ids,
+            now: env.clock.now(),
+            fold: env.config.fold_length(),
+        };
         let mut recipients: Vec<CalAddress> = Vec::new();
         for p in &self.parts {
             if !recipients.contains(&p.to) {
@@ -83,12 +88,16 @@ impl Outcome {
             let mut cals: Vec<CalendarAttachment> = methods
                 .iter()
                 .map(|m| {
-                    let objs: Vec<&Object> = parts.iter().filter(|p| p.method == *m).map(|p| &p.object).collect();
+                    let objs: Vec<&Object> =
+                        parts.iter().filter(|p| p.method == *m).map(|p| &p.object).collect();
                     CalendarAttachment { method: m.clone(), ics: build_calendar(m, &objs) }
                 })
                 .collect();
             if let Some(b) = &self.bundle {
-                cals.push(CalendarAttachment { method: Method::Publish, ics: build_calendar(&Method::Publish, &[b]) });
+                cals.push(CalendarAttachment {
+                    method: Method::Publish,
+                    ics: build_calendar(&Method::Publish, &[b]),
+                });
             }
             let mut texts: Vec<String> = Vec::new();
             for p in &parts {
@@ -100,7 +109,8 @@ impl Outcome {
             }
             let text = if texts.is_empty() { None } else { Some(texts.join("\n\n")) };
             let lang = parts.first().map(|p| p.lang).unwrap_or(Lang::En);
-            let bytes = composer.calendar_message(&[email.to_string()], lang, text.as_deref(), &cals);
+            let bytes =
+                composer.calendar_message(&[email.to_string()], lang, text.as_deref(), &cals);
             self.outbox.push(OutboxMessage {
                 kind: "send".into(),
                 from: sender.clone(),

@@ -4,7 +4,7 @@
 //! DECLINECOUNTER releasing an offer; free/busy answered. Performs I/O
 //! through the transaction only.
 
-use super::common::{load, load_recurrences, rebuild_busy, store_event};
+use super::common::{self, load, load_recurrences, rebuild_busy, store_event};
 use super::outgoing_mail::OutPart;
 use super::view::TxView;
 use super::{Env, Outcome, freebusy, prefs};
@@ -14,7 +14,10 @@ use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet};
 use crate::i18n::{Lang, Text, tr};
 use crate::ical::{ComponentKind, Method, Object, PartStat, Transp};
-use crate::itip::{attendee_reply, check_from_organizer, identity, newness, organiser_change_allowed, refresh_request};
+use crate::itip::{
+    attendee_reply, check_from_organizer, check_sent_by_continuity, identity, newness,
+    organiser_change_allowed, refresh_request,
+};
 use crate::mail::InboundMessage;
 use crate::mail::items::ItemsOutcome;
 use crate::policy::{self, Booking, Cancellation, Decision, Effect, Verdict};
@@ -30,7 +33,13 @@ struct Ctx<'a, 'e> {
 }
 
 /// Processes a message for a resource.
-pub fn process(env: &Env<'_>, tx: &mut dyn StoreTx, msg: &InboundMessage, items: &ItemsOutcome, recipient: &CalAddress) -> InfraResult<Outcome> {
+pub fn process(
+    env: &Env<'_>,
+    tx: &mut dyn StoreTx,
+    msg: &InboundMessage,
+    items: &ItemsOutcome,
+    recipient: &CalAddress,
+) -> InfraResult<Outcome> {
     let mut out = Outcome::default();
     let now = env.clock.now();
     tx.ensure_user(recipient.as_str(), "resource", now)?;
@@ -51,11 +60,34 @@ pub fn process(env: &Env<'_>, tx: &mut dyn StoreTx, msg: &InboundMessage, items:
         out.methods.push(format!("{}:{}", item.object.kind().as_str(), item.method));
         match (item.object.kind(), &item.method) {
             (ComponentKind::FreeBusy, Method::Request) => {
-                let lang = requester_lang(&ctx, tx, item.object.organizer().map(|o| o.address).as_ref())?;
-                freebusy::answer_request(env, tx, &mut out, recipient, ctx.senders, &item.object, lang, true)?;
+                let lang = common::requester_lang(
+                    ctx.env,
+                    ctx.msg,
+                    ctx.prefs.lang(),
+                    tx,
+                    item.object.organizer().map(|o| o.address).as_ref(),
+                )?;
+                freebusy::answer_request(
+                    env,
+                    tx,
+                    &mut out,
+                    recipient,
+                    ctx.senders,
+                    &item.object,
+                    lang,
+                    true,
+                )?;
             }
             (ComponentKind::FreeBusy, Method::Publish) => {
-                freebusy::record(env, tx, &mut out, recipient, ctx.senders, &item.object, &item.method)?;
+                freebusy::record(
+                    env,
+                    tx,
+                    &mut out,
+                    recipient,
+                    ctx.senders,
+                    &item.object,
+                    &item.method,
+                )?;
             }
             (ComponentKind::FreeBusy, m) => out.log(format!("free/busy {m} ignored by resources")),
             (ComponentKind::Event, Method::Request) => {
@@ -64,9 +96,17 @@ pub fn process(env: &Env<'_>, tx: &mut dyn StoreTx, msg: &InboundMessage, items:
             }
             (ComponentKind::Event, Method::Cancel) => cancel(&ctx, tx, &mut out, &item.object)?,
             (ComponentKind::Event, Method::Add) => add(&ctx, tx, &mut out, &item.object)?,
-            (ComponentKind::Event, Method::DeclineCounter) => decline_counter(&ctx, tx, &mut out, &item.object)?,
-            (ComponentKind::Event, m) => out.log(format!("{m} for {} ignored: resources do not act on it", item.object.uid().unwrap_or_default())),
-            (k, m) => out.log(format!("{} {m} ignored: only VEVENT and VFREEBUSY are understood", k.as_str())),
+            (ComponentKind::Event, Method::DeclineCounter) => {
+                decline_counter(&ctx, tx, &mut out, &item.object)?
+            }
+            (ComponentKind::Event, m) => out.log(format!(
+                "{m} for {} ignored: resources do not act on it",
+                item.object.uid().unwrap_or_default()
+            )),
+            (k, m) => out.log(format!(
+                "{} {m} ignored: only VEVENT and VFREEBUSY are understood",
+                k.as_str()
+            )),
         }
     }
     out.compose_parts(env);
@@ -90,21 +130,6 @@ fn override_rids(items: &ItemsOutcome, parent: &Object, ctx: &Ctx<'_, '_>) -> Ve
         .collect()
 }
 
-/// The language for explanations to a requester: their own LANG if they
-/// are a user of this system, else the message's Accept-Language or
-/// Content-Language, else the resource's LANG.
-fn requester_lang(ctx: &Ctx<'_, '_>, tx: &dyn StoreTx, requester: Option<&CalAddress>) -> InfraResult<Lang> {
-    if let Some(r) = requester
-        && let Some(l) = ctx.env.prefs.user_values(tx, r.as_str())?.into_iter().find(|(k, _)| k == "LANG").map(|(_, v)| v)
-    {
-        return Ok(Lang::from_pref(&l));
-    }
-    if let Some(l) = ctx.msg.languages.first() {
-        return Ok(Lang::from_pref(l));
-    }
-    Ok(Lang::from_pref(ctx.prefs.lang()))
-}
-
 fn partstat_of(obj: &Object, who: &CalAddress) -> Option<PartStat> {
     obj.attendee(who).and_then(|a| a.partstat)
 }
@@ -117,7 +142,14 @@ fn booked(user: &CalAddress) -> impl Fn(&Object) -> Option<Transp> + '_ {
     }
 }
 
-fn request(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Object, overrides: &[String], from_add: bool) -> InfraResult<()> {
+fn request(
+    ctx: &Ctx<'_, '_>,
+    tx: &mut dyn StoreTx,
+    out: &mut Outcome,
+    obj: &Object,
+    overrides: &[String],
+    from_add: bool,
+) -> InfraResult<()> {
     let env = ctx.env;
     let user = ctx.user.as_str();
     let what = if from_add { "ADD" } else { "REQUEST" };
@@ -138,7 +170,9 @@ fn request(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obj
     let stored = load(tx, user, &uid, &rid)?;
     if !from_add {
         if !newness(obj, stored.as_ref().map(|s| &s.object), false).is_new() {
-            out.log(format!("{what} {label} ignored: not newer than the stored version (SEQUENCE/DTSTAMP)"));
+            out.log(format!(
+                "{what} {label} ignored: not newer than the stored version (SEQUENCE/DTSTAMP)"
+            ));
             return Ok(());
         }
         let reference = match &stored {
@@ -147,6 +181,7 @@ fn request(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obj
         };
         if let Some(r) = reference
             && let Err(e) = organiser_change_allowed(&r, obj, ctx.prefs.organiser_replacement())
+                .and_then(|_| check_sent_by_continuity(Some(&r), obj, ctx.senders))
         {
             out.log(format!("{what} {label} not acted on: {e}"));
             return Ok(());
@@ -157,11 +192,15 @@ fn request(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obj
         return Ok(());
     }
     if obj.is_this_and_future() {
-        out.log(format!("{what} {label}: RANGE=THISANDFUTURE is not supported; treated as one occurrence"));
+        out.log(format!(
+            "{what} {label}: RANGE=THISANDFUTURE is not supported; treated as one occurrence"
+        ));
     }
     let now = env.clock.now();
     tx.purge_expired(&FbSet::Offers(user.to_string()), now)?;
-    let was_booked = stored.as_ref().is_some_and(|s| s.status == ObjectStatus::Active && booked(ctx.user)(&s.object).is_some());
+    let was_booked = stored
+        .as_ref()
+        .is_some_and(|s| s.status == ObjectStatus::Active && booked(ctx.user)(&s.object).is_some());
 
     let mut booking = Booking {
         resource: ctx.user.clone(),
@@ -180,14 +219,24 @@ fn request(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obj
     booking.recompute();
     booking.occurrences.retain(|o| !overrides.contains(&o.rid));
 
-    let calls = policy::parse_functions(ctx.prefs.get("scheduling_function").unwrap_or("schedule_in_freebusy"));
+    let calls = policy::parse_functions(
+        ctx.prefs.get("scheduling_function").unwrap_or("schedule_in_freebusy"),
+    );
     let decision = match (&calls, booking.truncated) {
-        (Err(e), _) => Decision { verdict: Verdict::Decline, reason: Text::Misconfigured, function: "scheduling_function".into(), trail: vec![format!("cannot parse scheduling_function: {e}")] },
+        (Err(e), _) => Decision {
+            verdict: Verdict::Decline,
+            reason: Text::Misconfigured,
+            function: "scheduling_function".into(),
+            trail: vec![format!("cannot parse scheduling_function: {e}")],
+        },
         (_, true) => Decision {
             verdict: Verdict::Decline,
             reason: Text::InvalidRequest,
             function: "expansion".into(),
-            trail: vec![format!("more than {} occurrences: declined", env.config.limits.max_occurrences)],
+            trail: vec![format!(
+                "more than {} occurrences: declined",
+                env.config.limits.max_occurrences
+            )],
         },
         (Ok(calls), false) => {
             let view = TxView { tx: &*tx, prefs: env.prefs };
@@ -195,7 +244,7 @@ fn request(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obj
         }
     };
     let calls = calls.unwrap_or_default();
-    let lang = requester_lang(ctx, tx, Some(&org.address))?;
+    let lang = common::requester_lang(ctx.env, ctx.msg, ctx.prefs.lang(), tx, Some(&org.address))?;
     let sent_by = (env.agent_address != *ctx.user).then_some(&env.agent_address);
     let mut reply_parts: Vec<(Method, Object)> = Vec::new();
 
@@ -216,19 +265,39 @@ fn request(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obj
                     if let Some(o) = occ {
                         let inst = occurrence_object(&stored_obj, r, o.start, o.end, ctx.user);
                         store_event(tx, env, user, &inst, &uid, r, ObjectStatus::Active)?;
-                        declined_parts.push(attendee_reply(&inst, ctx.user, PartStat::Declined, sent_by, &now));
+                        declined_parts.push(attendee_reply(
+                            &inst,
+                            ctx.user,
+                            PartStat::Declined,
+                            sent_by,
+                            &now,
+                        ));
                     }
                 }
             }
             tx.remove_busy_for_uid(&FbSet::Offers(user.to_string()), &uid, None)?;
-            if rebuild_busy(env, tx, user, &FbSet::Own(user.to_string()), &uid, &ctx.prefs, &booked(ctx.user))? {
+            if rebuild_busy(
+                env,
+                tx,
+                user,
+                &FbSet::Own(user.to_string()),
+                &uid,
+                &ctx.prefs,
+                &booked(ctx.user),
+            )? {
                 out.freebusy_changed.push(user.to_string());
             }
             let view_effects = {
                 let view = TxView { tx: &*tx, prefs: env.prefs };
                 if status == PartStat::Declined {
                     if was_booked {
-                        let c = Cancellation { resource: ctx.user.clone(), uid: uid.clone(), rid: rid.clone(), organizer: org.address.clone(), stored: stored.as_ref().map(|s| s.object.clone()) };
+                        let c = Cancellation {
+                            resource: ctx.user.clone(),
+                            uid: uid.clone(),
+                            rid: rid.clone(),
+                            organizer: org.address.clone(),
+                            stored: stored.as_ref().map(|s| s.object.clone()),
+                        };
                         policy::retract(&calls, &c, &view)?
                     } else {
                         Vec::new()
@@ -238,7 +307,10 @@ fn request(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obj
                 }
             };
             apply_effects(tx, &view_effects)?;
-            reply_parts.push((Method::Reply, attendee_reply(&stored_obj, ctx.user, status, sent_by, &now)));
+            reply_parts.push((
+                Method::Reply,
+                attendee_reply(&stored_obj, ctx.user, status, sent_by, &now),
+            ));
             reply_parts.extend(declined_parts.into_iter().map(|p| (Method::Reply, p)));
         }
         Verdict::Counter => {
@@ -258,13 +330,20 @@ fn request(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obj
                 tx.remove_busy_for_uid(&set, &uid, None)?;
                 tx.add_busy(&set, &offers)?;
             }
-            reply_parts.push((Method::Counter, attendee_reply(&booking.object, ctx.user, PartStat::Tentative, sent_by, &now)));
+            reply_parts.push((
+                Method::Counter,
+                attendee_reply(&booking.object, ctx.user, PartStat::Tentative, sent_by, &now),
+            ));
         }
         Verdict::Delegate(to) => {
             // The resource neither stores nor books: the delegate does when it accepts.
             let mut delegated = booking.object.clone();
             delegated.set_partstat(ctx.user, PartStat::Delegated);
-            delegated.set_participant_param(crate::ical::Role::Attendee, ctx.user, &crate::ical::Param::DelegatedTo(vec![to.clone()]));
+            delegated.set_participant_param(
+                crate::ical::Role::Attendee,
+                ctx.user,
+                &crate::ical::Param::DelegatedTo(vec![to.clone()]),
+            );
             if !delegated.has_attendee(to) {
                 delegated.add_attendee(
                     to,
@@ -276,18 +355,31 @@ fn request(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obj
                     ],
                 );
             }
-            let mut reply = attendee_reply(&delegated, ctx.user, PartStat::Delegated, sent_by, &now);
+            let mut reply =
+                attendee_reply(&delegated, ctx.user, PartStat::Delegated, sent_by, &now);
             reply.copy_attendee_from(&delegated, to);
             reply_parts.push((Method::Reply, reply));
             let mut to_delegate = delegated.clone();
             to_delegate.set_dtstamp(&now);
-            out.parts.push(OutPart { to: to.clone(), method: Method::Request, object: to_delegate, text: None, lang });
+            out.parts.push(OutPart {
+                to: to.clone(),
+                method: Method::Request,
+                object: to_delegate,
+                text: None,
+                lang,
+            });
         }
     }
 
     let text = explanation(lang, &decision);
     for (m, o) in &reply_parts {
-        out.parts.push(OutPart { to: org.address.clone(), method: m.clone(), object: o.clone(), text: Some(text.clone()), lang });
+        out.parts.push(OutPart {
+            to: org.address.clone(),
+            method: m.clone(),
+            object: o.clone(),
+            text: Some(text.clone()),
+            lang,
+        });
     }
     let reply_text = reply_parts.first().map(|(_, o)| o.component_text()).unwrap_or_default();
     tx.add_decision(&DecisionRecord {
@@ -304,7 +396,12 @@ fn request(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obj
         reply: reply_text,
     })?;
     out.handled = true;
-    out.log(format!("{what} {label} from {}: {} ({})", org.address, decision.verdict.label(), decision.trail.join("; ")));
+    out.log(format!(
+        "{what} {label} from {}: {} ({})",
+        org.address,
+        decision.verdict.label(),
+        decision.trail.join("; ")
+    ));
     Ok(())
 }
 
@@ -314,13 +411,20 @@ fn explanation(lang: Lang, d: &Decision) -> String {
 }
 
 /// A stored occurrence of a series, for per-occurrence decisions.
-fn occurrence_object(parent: &Object, rid: &str, start: chrono::DateTime<chrono::Utc>, end: chrono::DateTime<chrono::Utc>, user: &CalAddress) -> Object {
+fn occurrence_object(
+    parent: &Object,
+    rid: &str,
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+    user: &CalAddress,
+) -> Object {
     use crate::ical::{DateTimeValue, Property};
     let mut o = parent.clone();
     o.remove_property(&Property::Rrule);
     o.remove_property(&Property::Rdate);
     o.remove_property(&Property::Exdate);
-    let rid_value = crate::ical::datetime::parse_rid_key(rid).unwrap_or(DateTimeValue::Utc(start.naive_utc()));
+    let rid_value =
+        crate::ical::datetime::parse_rid_key(rid).unwrap_or(DateTimeValue::Utc(start.naive_utc()));
     o.set_recurrence_id(&rid_value);
     o.set_dtstart(&DateTimeValue::Utc(start.naive_utc()));
     o.set_dtend(&DateTimeValue::Utc(end.naive_utc()));
@@ -344,7 +448,12 @@ pub(crate) fn apply_effects(tx: &mut dyn StoreTx, effects: &[Effect]) -> InfraRe
     Ok(())
 }
 
-fn cancel(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Object) -> InfraResult<()> {
+fn cancel(
+    ctx: &Ctx<'_, '_>,
+    tx: &mut dyn StoreTx,
+    out: &mut Outcome,
+    obj: &Object,
+) -> InfraResult<()> {
     let env = ctx.env;
     let user = ctx.user.as_str();
     let Some(uid) = obj.uid() else {
@@ -361,39 +470,91 @@ fn cancel(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obje
         }
     };
     let parent = load(tx, user, &uid, "")?;
-    let stored = if rid.is_empty() { parent.clone() } else { load(tx, user, &uid, &rid)?.or_else(|| parent.clone()) };
+    let stored = if rid.is_empty() {
+        parent.clone()
+    } else {
+        load(tx, user, &uid, &rid)?.or_else(|| parent.clone())
+    };
     let Some(stored) = stored else {
         out.log(format!("CANCEL {label}: nothing stored for it"));
         return Ok(());
     };
     if let Some(p) = &parent
         && let Err(e) = organiser_change_allowed(&p.object, obj, ctx.prefs.organiser_replacement())
+            .and_then(|_| check_sent_by_continuity(Some(&p.object), obj, ctx.senders))
     {
         out.log(format!("CANCEL {label} not acted on: {e}"));
         return Ok(());
     }
     if !newness(obj, Some(&stored.object), false).is_new() {
-        out.log(format!("CANCEL {label} ignored: not newer than the stored version (SEQUENCE/DTSTAMP)"));
+        out.log(format!(
+            "CANCEL {label} ignored: not newer than the stored version (SEQUENCE/DTSTAMP)"
+        ));
         return Ok(());
     }
-    let was_booked = booked(ctx.user)(&stored.object).is_some() && stored.status == ObjectStatus::Active;
+    let was_booked =
+        booked(ctx.user)(&stored.object).is_some() && stored.status == ObjectStatus::Active;
     let now = env.clock.now();
     if rid.is_empty() {
-        tx.put_object(user, &crate::store::StoredObject { uid: uid.clone(), rid: String::new(), status: ObjectStatus::Cancelled, text: obj.to_ics() }, now)?;
+        tx.put_object(
+            user,
+            &crate::store::StoredObject {
+                uid: uid.clone(),
+                rid: String::new(),
+                status: ObjectStatus::Cancelled,
+                text: obj.to_ics(),
+            },
+            now,
+        )?;
         for r in load_recurrences(tx, user, &uid)? {
-            tx.put_object(user, &crate::store::StoredObject { uid: uid.clone(), rid: r.rid.clone(), status: ObjectStatus::Cancelled, text: r.object.to_ics() }, now)?;
+            tx.put_object(
+                user,
+                &crate::store::StoredObject {
+                    uid: uid.clone(),
+                    rid: r.rid.clone(),
+                    status: ObjectStatus::Cancelled,
+                    text: r.object.to_ics(),
+                },
+                now,
+            )?;
         }
         tx.remove_busy_for_uid(&FbSet::Offers(user.to_string()), &uid, None)?;
     } else {
-        tx.put_object(user, &crate::store::StoredObject { uid: uid.clone(), rid: rid.clone(), status: ObjectStatus::Cancelled, text: obj.to_ics() }, now)?;
+        tx.put_object(
+            user,
+            &crate::store::StoredObject {
+                uid: uid.clone(),
+                rid: rid.clone(),
+                status: ObjectStatus::Cancelled,
+                text: obj.to_ics(),
+            },
+            now,
+        )?;
         tx.remove_busy_for_uid(&FbSet::Offers(user.to_string()), &uid, Some(&rid))?;
     }
-    if rebuild_busy(env, tx, user, &FbSet::Own(user.to_string()), &uid, &ctx.prefs, &booked(ctx.user))? {
+    if rebuild_busy(
+        env,
+        tx,
+        user,
+        &FbSet::Own(user.to_string()),
+        &uid,
+        &ctx.prefs,
+        &booked(ctx.user),
+    )? {
         out.freebusy_changed.push(user.to_string());
     }
     if was_booked {
-        let calls = policy::parse_functions(ctx.prefs.get("scheduling_function").unwrap_or("schedule_in_freebusy")).unwrap_or_default();
-        let c = Cancellation { resource: ctx.user.clone(), uid: uid.clone(), rid: rid.clone(), organizer: org.address.clone(), stored: Some(stored.object.clone()) };
+        let calls = policy::parse_functions(
+            ctx.prefs.get("scheduling_function").unwrap_or("schedule_in_freebusy"),
+        )
+        .unwrap_or_default();
+        let c = Cancellation {
+            resource: ctx.user.clone(),
+            uid: uid.clone(),
+            rid: rid.clone(),
+            organizer: org.address.clone(),
+            stored: Some(stored.object.clone()),
+        };
         let effects = {
             let view = TxView { tx: &*tx, prefs: env.prefs };
             policy::retract(&calls, &c, &view)?
@@ -405,7 +566,12 @@ fn cancel(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Obje
     Ok(())
 }
 
-fn add(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Object) -> InfraResult<()> {
+fn add(
+    ctx: &Ctx<'_, '_>,
+    tx: &mut dyn StoreTx,
+    out: &mut Outcome,
+    obj: &Object,
+) -> InfraResult<()> {
     let env = ctx.env;
     let Some(uid) = obj.uid() else {
         out.log("ADD without UID ignored");
@@ -429,10 +595,21 @@ fn add(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Object)
         let sent_by = (env.agent_address != *ctx.user).then_some(&env.agent_address);
         let base = parent.as_ref().map(|p| p.object.clone()).unwrap_or_else(|| obj.clone());
         let refresh = refresh_request(&base, ctx.user, sent_by, &now);
-        let lang = requester_lang(ctx, tx, Some(&org.address))?;
-        out.parts.push(OutPart { to: org.address.clone(), method: Method::Refresh, object: refresh, text: None, lang });
+        let lang =
+            common::requester_lang(ctx.env, ctx.msg, ctx.prefs.lang(), tx, Some(&org.address))?;
+        out.parts.push(OutPart {
+            to: org.address.clone(),
+            method: Method::Refresh,
+            object: refresh,
+            text: None,
+            lang,
+        });
         out.handled = true;
-        out.log(format!("ADD {uid}: {} — REFRESH sent to {}", if parent.is_none() { "unknown event" } else { "add_method_response = refresh" }, org.address));
+        out.log(format!(
+            "ADD {uid}: {} — REFRESH sent to {}",
+            if parent.is_none() { "unknown event" } else { "add_method_response = refresh" },
+            org.address
+        ));
         return Ok(());
     }
     // add: the added occurrence becomes a separately stored occurrence
@@ -444,7 +621,12 @@ fn add(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Object)
     request(ctx, tx, out, &occurrence, &[], true)
 }
 
-fn decline_counter(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, obj: &Object) -> InfraResult<()> {
+fn decline_counter(
+    ctx: &Ctx<'_, '_>,
+    tx: &mut dyn StoreTx,
+    out: &mut Outcome,
+    obj: &Object,
+) -> InfraResult<()> {
     let Some(uid) = obj.uid() else {
         out.log("DECLINECOUNTER without UID ignored");
         return Ok(());
@@ -454,7 +636,11 @@ fn decline_counter(ctx: &Ctx<'_, '_>, tx: &mut dyn StoreTx, out: &mut Outcome, o
         return Ok(());
     }
     let rid = obj.rid_key(&obj.zones(ctx.prefs.zone()));
-    let n = tx.remove_busy_for_uid(&FbSet::Offers(ctx.user.to_string()), &uid, if rid.is_empty() { None } else { Some(&rid) })?;
+    let n = tx.remove_busy_for_uid(
+        &FbSet::Offers(ctx.user.to_string()),
+        &uid,
+        if rid.is_empty() { None } else { Some(&rid) },
+    )?;
     out.handled = true;
     out.log(format!("DECLINECOUNTER {uid}: {n} offered period(s) released"));
     Ok(())

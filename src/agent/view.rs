@@ -17,7 +17,12 @@ pub struct TxView<'a> {
 }
 
 impl PolicyView for TxView<'_> {
-    fn busy(&self, set: &FbSet, start: DateTime<Utc>, end: DateTime<Utc>) -> InfraResult<Vec<BusyPeriod>> {
+    fn busy(
+        &self,
+        set: &FbSet,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> InfraResult<Vec<BusyPeriod>> {
         self.tx.busy(set, start, end)
     }
     fn busy_all(&self, set: &FbSet) -> InfraResult<Vec<BusyPeriod>> {
@@ -30,7 +35,12 @@ impl PolicyView for TxView<'_> {
         self.tx.kv_list(ns, prefix)
     }
     fn pref_of(&self, user: &str, name: &str) -> InfraResult<Option<String>> {
-        Ok(self.prefs.user_values(self.tx, user)?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v))
+        Ok(self
+            .prefs
+            .user_values(self.tx, user)?
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v))
     }
     fn read_policy_file(&self, path: &str) -> Option<String> {
         std::fs::read_to_string(path).ok()

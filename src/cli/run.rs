@@ -28,7 +28,9 @@ pub fn parse_args(kind: AgentKind, about: &'static str) -> Result<AgentArgs, Exi
         Ok(a) => Ok(a),
         Err(e) => {
             let code = match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => exit::OK,
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    exit::OK
+                }
                 _ => exit::USAGE,
             };
             let _ = e.print();
@@ -94,10 +96,19 @@ fn recipients(args: &AgentArgs, msg: &InboundMessage) -> Vec<CalAddress> {
     if args.recipients.is_empty() {
         return msg.recipients.clone();
     }
-    args.recipients.iter().filter_map(|r| CalAddress::from_email(r).or_else(|| CalAddress::parse(r))).collect()
+    args.recipients
+        .iter()
+        .filter_map(|r| CalAddress::from_email(r).or_else(|| CalAddress::parse(r)))
+        .collect()
 }
 
-fn run(kind: AgentKind, args: &AgentArgs, raw: &[u8], log: &mut RunLog, started: Instant) -> InfraResult<()> {
+fn run(
+    kind: AgentKind,
+    args: &AgentArgs,
+    raw: &[u8],
+    log: &mut RunLog,
+    started: Instant,
+) -> InfraResult<()> {
     let cfg = setup::config(args)?;
     if let Some(j) = &args.journal
         && !j.is_empty()
@@ -108,7 +119,14 @@ fn run(kind: AgentKind, args: &AgentArgs, raw: &[u8], log: &mut RunLog, started:
     let clock = setup::clock();
     let ids = CounterIdGen::from_clock(clock.as_ref());
     let prefs = setup::pref_source(&cfg);
-    let env = Env { config: &cfg, clock: clock.as_ref(), ids: &ids, agent_address: setup::agent_address(&cfg)?, prefs: prefs.as_ref(), system_zone: setup::system_zone() };
+    let env = Env {
+        config: &cfg,
+        clock: clock.as_ref(),
+        ids: &ids,
+        agent_address: setup::agent_address(&cfg)?,
+        prefs: prefs.as_ref(),
+        system_zone: setup::system_zone(),
+    };
     let limits = MailLimits {
         max_message_size: cfg.limits.max_message_size,
         max_depth: cfg.limits.max_mime_depth,
@@ -126,6 +144,7 @@ fn run(kind: AgentKind, args: &AgentArgs, raw: &[u8], log: &mut RunLog, started:
 
     let mut outbox = Vec::new();
     let mut methods = Vec::new();
+    let mut republish: Vec<CalAddress> = Vec::new();
     if recipients.is_empty() {
         log.line("no recipient (-o) and none in the message headers: nothing to do");
     }
@@ -138,6 +157,22 @@ fn run(kind: AgentKind, args: &AgentArgs, raw: &[u8], log: &mut RunLog, started:
         }
         methods.extend(h.methods);
         outbox.extend(h.outbox);
+        // A retry republishes too: the earlier attempt may have failed there.
+        for u in h
+            .freebusy_changed
+            .iter()
+            .filter_map(|u| CalAddress::parse(u))
+            .chain(h.replayed.then(|| r.clone()))
+        {
+            if !republish.contains(&u) {
+                republish.push(u);
+            }
+        }
+    }
+    for u in &republish {
+        if crate::agent::publish::publish(&env, &mut store, u)? {
+            log.line(format!("{u}: published free/busy rewritten"));
+        }
     }
 
     let sent = send_all(&cfg, args, &outbox, log);
@@ -159,7 +194,11 @@ fn run(kind: AgentKind, args: &AgentArgs, raw: &[u8], log: &mut RunLog, started:
         duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
         log: log.lines().join("\n"),
     };
-    let done: Vec<String> = if sent.is_ok() { recipients.iter().map(ToString::to_string).collect() } else { Vec::new() };
+    let done: Vec<String> = if sent.is_ok() {
+        recipients.iter().map(ToString::to_string).collect()
+    } else {
+        Vec::new()
+    };
     if let Err(e) = write_run(&mut store, &record, &record.message_key, kind.program(), &done) {
         log.line(format!("run record not written: {e}"));
     }
@@ -167,7 +206,13 @@ fn run(kind: AgentKind, args: &AgentArgs, raw: &[u8], log: &mut RunLog, started:
 }
 
 /// Writes the run record and marks the recipients whose messages all went out.
-fn write_run(store: &mut dyn Store, record: &RunRecord, key: &str, agent: &str, sent_for: &[String]) -> InfraResult<()> {
+fn write_run(
+    store: &mut dyn Store,
+    record: &RunRecord,
+    key: &str,
+    agent: &str,
+    sent_for: &[String],
+) -> InfraResult<()> {
     let mut tx = store.write()?;
     tx.add_run(record)?;
     for r in sent_for {
@@ -177,7 +222,12 @@ fn write_run(store: &mut dyn Store, record: &RunRecord, key: &str, agent: &str, 
 }
 
 /// Sends and delivers; the first failure stops (the retry resends all).
-fn send_all(cfg: &crate::config::Config, args: &AgentArgs, outbox: &[crate::store::OutboxMessage], log: &mut RunLog) -> InfraResult<usize> {
+fn send_all(
+    cfg: &crate::config::Config,
+    args: &AgentArgs,
+    outbox: &[crate::store::OutboxMessage],
+    log: &mut RunLog,
+) -> InfraResult<usize> {
     let mut outgoing: Box<dyn Sender> = setup::outgoing_sender(cfg, args);
     let mut delivery = setup::delivery_sender(cfg, args);
     let mut n = 0;
@@ -188,10 +238,15 @@ fn send_all(cfg: &crate::config::Config, args: &AgentArgs, outbox: &[crate::stor
                     d.send(m)?;
                     n += 1;
                 }
-                None => log.line(format!("no delivery channel (-l or -L): copy for {} not delivered", m.to.join(", "))),
+                None => log.line(format!(
+                    "no delivery channel (-l or -L): copy for {} not delivered",
+                    m.to.join(", ")
+                )),
             },
             _ => {
-                outgoing.send(m).map_err(|e| InfraError::Transport(format!("sending to {}: {e}", m.to.join(", "))))?;
+                outgoing.send(m).map_err(|e| {
+                    InfraError::Transport(format!("sending to {}: {e}", m.to.join(", ")))
+                })?;
                 n += 1;
             }
         }

@@ -9,12 +9,12 @@ use crate::clock::{Clock, FixedClock, SystemClock, parse_instant};
 use crate::config::Config;
 use crate::error::{InfraError, InfraResult};
 use crate::store::sqlite::{SqliteOptions, SqliteStore};
+use crate::transport::Sender;
 use crate::transport::debug::MboxStdout;
 use crate::transport::delivery::MailboxDelivery;
 use crate::transport::outbox::OutboxDir;
 use crate::transport::sendmail::Sendmail;
 use crate::transport::smtp::Smtp;
-use crate::transport::Sender;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -24,7 +24,11 @@ pub fn config(args: &AgentArgs) -> InfraResult<Config> {
     if let Some(t) = &args.store_type {
         match t.as_str() {
             "sqlite" | "file" => cfg.store.kind = "sqlite".into(),
-            other => return Err(InfraError::Config(format!("store type {other:?} is not available; use sqlite"))),
+            other => {
+                return Err(InfraError::Config(format!(
+                    "store type {other:?} is not available; use sqlite"
+                )));
+            }
         }
     }
     if let Some(s) = &args.store {
@@ -76,7 +80,9 @@ pub fn system_zone() -> Option<String> {
 
 /// The agents' own address.
 pub fn agent_address(cfg: &Config) -> InfraResult<CalAddress> {
-    CalAddress::from_email(&cfg.message_sender).ok_or_else(|| InfraError::Config(format!("sender {:?} is not an address", cfg.message_sender)))
+    CalAddress::from_email(&cfg.message_sender).ok_or_else(|| {
+        InfraError::Config(format!("sender {:?} is not an address", cfg.message_sender))
+    })
 }
 
 /// Where preferences come from.
@@ -91,15 +97,22 @@ pub fn pref_source(cfg: &Config) -> Box<dyn PrefSource> {
 /// Opens the store named by the configuration.
 pub fn open_store(cfg: &Config) -> InfraResult<SqliteStore> {
     if cfg.store.kind != "sqlite" {
-        return Err(InfraError::Config(format!("store type {:?} is not available in this build", cfg.store.kind)));
+        return Err(InfraError::Config(format!(
+            "store type {:?} is not available in this build",
+            cfg.store.kind
+        )));
     }
-    let opts = SqliteOptions { busy_timeout: Duration::from_secs(cfg.store.busy_timeout_seconds), durable: cfg.store.durability == "full" };
+    let opts = SqliteOptions {
+        busy_timeout: Duration::from_secs(cfg.store.busy_timeout_seconds),
+        durable: cfg.store.durability == "full",
+    };
     SqliteStore::open(Path::new(&cfg.store.path), &opts)
 }
 
 /// The transport for replies to other parties.
 pub fn outgoing_sender(cfg: &Config, args: &AgentArgs) -> Box<dyn Sender> {
-    let prefix = format!("{}-{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0));
+    let prefix =
+        format!("{}-{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0));
     if args.debug {
         return Box::new(MboxStdout);
     }
@@ -124,7 +137,11 @@ pub fn delivery_sender(cfg: &Config, args: &AgentArgs) -> Option<Box<dyn Sender>
         return Some(Box::new(MailboxDelivery::lmtp(&target)));
     }
     if args.local_smtp {
-        return Some(Box::new(MailboxDelivery::local_smtp(&cfg.delivery.local_smtp_host, cfg.delivery.local_smtp_port, &cfg.local_prefix)));
+        return Some(Box::new(MailboxDelivery::local_smtp(
+            &cfg.delivery.local_smtp_host,
+            cfg.delivery.local_smtp_port,
+            &cfg.local_prefix,
+        )));
     }
     None
 }

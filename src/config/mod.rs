@@ -175,7 +175,11 @@ impl Default for StoreConfig {
 
 impl Default for PathsConfig {
     fn default() -> Self {
-        PathsConfig { publish_dir: "/var/www/imip-agent/static".into(), preferences_dir: String::new(), journal: String::new() }
+        PathsConfig {
+            publish_dir: "/var/www/imip-agent/static".into(),
+            preferences_dir: String::new(),
+            journal: String::new(),
+        }
     }
 }
 
@@ -199,19 +203,33 @@ impl Default for OutgoingConfig {
 
 impl Default for DeliveryConfig {
     fn default() -> Self {
-        DeliveryConfig { lmtp: String::new(), local_smtp_host: "localhost".into(), local_smtp_port: 25 }
+        DeliveryConfig {
+            lmtp: String::new(),
+            local_smtp_host: "localhost".into(),
+            local_smtp_port: 25,
+        }
     }
 }
 
 impl Default for LimitsConfig {
     fn default() -> Self {
-        LimitsConfig { max_message_size: 25 << 20, max_mime_depth: 16, max_mime_parts: 500, max_occurrences: 10_000, max_rule_iterations: 200_000 }
+        LimitsConfig {
+            max_message_size: 25 << 20,
+            max_mime_depth: 16,
+            max_mime_parts: 500,
+            max_occurrences: 10_000,
+            max_rule_iterations: 200_000,
+        }
     }
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig { require: false, trusted_authserv_ids: Vec::new(), trust_local_submission: true }
+        AuthConfig {
+            require: false,
+            trusted_authserv_ids: Vec::new(),
+            trust_local_submission: true,
+        }
     }
 }
 
@@ -247,7 +265,8 @@ impl Config {
 
     /// Reads a configuration file.
     pub fn from_file(path: &Path) -> InfraResult<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| InfraError::io(format!("reading {}", path.display()), e))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InfraError::io(format!("reading {}", path.display()), e))?;
         Config::from_toml(&text).map_err(|e| InfraError::Config(format!("{}: {e}", path.display())))
     }
 
@@ -267,10 +286,16 @@ impl Config {
 
     fn validate(&self) -> InfraResult<()> {
         if !matches!(self.store.kind.as_str(), "sqlite" | "postgresql") {
-            return Err(InfraError::Config(format!("store.type {:?}: expected \"sqlite\"", self.store.kind)));
+            return Err(InfraError::Config(format!(
+                "store.type {:?}: expected \"sqlite\"",
+                self.store.kind
+            )));
         }
         if !matches!(self.store.durability.as_str(), "full" | "normal") {
-            return Err(InfraError::Config(format!("store.durability {:?}: expected \"full\" or \"normal\"", self.store.durability)));
+            return Err(InfraError::Config(format!(
+                "store.durability {:?}: expected \"full\" or \"normal\"",
+                self.store.durability
+            )));
         }
         if !matches!(self.outgoing.transport.as_str(), "sendmail" | "smtp" | "outbox" | "stdout") {
             return Err(InfraError::Config(format!(
@@ -279,13 +304,19 @@ impl Config {
             )));
         }
         if self.outgoing.transport == "outbox" && self.outgoing.outbox_dir.is_empty() {
-            return Err(InfraError::Config("outgoing.transport = \"outbox\" needs outgoing.outbox_dir".into()));
+            return Err(InfraError::Config(
+                "outgoing.transport = \"outbox\" needs outgoing.outbox_dir".into(),
+            ));
         }
         if crate::address::CalAddress::from_email(&self.message_sender).is_none() {
-            return Err(InfraError::Config(format!("message_sender {:?} is not an e-mail address", self.message_sender)));
+            return Err(InfraError::Config(format!(
+                "message_sender {:?} is not an e-mail address",
+                self.message_sender
+            )));
         }
         for (name, value) in &self.defaults {
-            prefs::validate(name, value).map_err(|e| InfraError::Config(format!("defaults.{name}: {e}")))?;
+            prefs::validate(name, value)
+                .map_err(|e| InfraError::Config(format!("defaults.{name}: {e}")))?;
         }
         Ok(())
     }

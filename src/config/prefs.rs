@@ -41,25 +41,126 @@ pub struct PrefSpec {
 
 /// Every preference the agents read.
 pub const SPECS: &[PrefSpec] = &[
-    PrefSpec { name: "CN", default: "", kind: PrefKind::Text, doc: "the user's common name, used in CN parameters" },
-    PrefSpec { name: "LANG", default: "en", kind: PrefKind::Choice(&["en", "en_GB", "de", "de_DE", "da", "da_DK", "nb", "nb_NO", "no"]), doc: "language of notifications, subjects and reply texts" },
-    PrefSpec { name: "TZID", default: "", kind: PrefKind::TimeZone, doc: "zone for dates and floating times, permitted times and the window end (default: the organisation's, else the system zone)" },
-    PrefSpec { name: "participating", default: "participate", kind: PrefKind::Choice(&["participate", "no"]), doc: "no: messages are delivered untouched and nothing is recorded" },
-    PrefSpec { name: "incoming", default: "summary-wraps-message", kind: PrefKind::Choice(&["summary-wraps-message", "summary-then-message", "message-then-summary", "summary-only", "message-only"]), doc: "how handled messages are presented in the mailbox" },
-    PrefSpec { name: "freebusy_sharing", default: "no", kind: PrefKind::Choice(&["share", "no"]), doc: "answer free/busy requests; needed for bundling and publishing" },
-    PrefSpec { name: "freebusy_bundling", default: "never", kind: PrefKind::Choice(&["always", "never"]), doc: "attach own free/busy to outgoing messages (needs sharing)" },
-    PrefSpec { name: "freebusy_publishing", default: "no", kind: PrefKind::Choice(&["publish", "no"]), doc: "write own free/busy to the publishing directory (needs sharing)" },
-    PrefSpec { name: "freebusy_messages", default: "none", kind: PrefKind::Choice(&["notify", "none"]), doc: "notify when free/busy PUBLISH or REPLY messages arrive" },
-    PrefSpec { name: "freebusy_offers", default: "", kind: PrefKind::Duration, doc: "how long periods proposed in a counter-proposal are held; unset: not held" },
-    PrefSpec { name: "event_refreshing", default: "never", kind: PrefKind::Choice(&["always", "never"]), doc: "answer REFRESH requests automatically" },
-    PrefSpec { name: "add_method_response", default: "refresh", kind: PrefKind::Choice(&["add", "ignore", "refresh"]), doc: "on ADD: apply it, ignore it, or ask the organiser for the whole event" },
-    PrefSpec { name: "organiser_replacement", default: "attendee", kind: PrefKind::Choice(&["any", "attendee", "never"]), doc: "who may appear as a new organiser of a known event" },
-    PrefSpec { name: "scheduling_function", default: "schedule_in_freebusy", kind: PrefKind::Lines, doc: "resource policy: one function call per line" },
-    PrefSpec { name: "acl", default: "", kind: PrefKind::Lines, doc: "access-control rules for access_control_list without a file" },
-    PrefSpec { name: "permitted_times", default: "", kind: PrefKind::PermittedTimes, doc: "allowed start/end minutes, hours:minutes or hours:minutes:seconds" },
-    PrefSpec { name: "window_size", default: "100", kind: PrefKind::Days, doc: "days ahead to which open-ended recurrences are expanded" },
-    PrefSpec { name: "owner", default: "", kind: PrefKind::Text, doc: "resources: the address notified for manual approvals" },
-    PrefSpec { name: "capacity", default: "", kind: PrefKind::Text, doc: "resources: number of people the room holds (used by OAA petitions)" },
+    PrefSpec {
+        name: "CN",
+        default: "",
+        kind: PrefKind::Text,
+        doc: "the user's common name, used in CN parameters",
+    },
+    PrefSpec {
+        name: "LANG",
+        default: "en",
+        kind: PrefKind::Choice(&["en", "en_GB", "de", "de_DE", "da", "da_DK", "nb", "nb_NO", "no"]),
+        doc: "language of notifications, subjects and reply texts",
+    },
+    PrefSpec {
+        name: "TZID",
+        default: "",
+        kind: PrefKind::TimeZone,
+        doc: "zone for dates and floating times, permitted times and the window end (default: the organisation's, else the system zone)",
+    },
+    PrefSpec {
+        name: "participating",
+        default: "participate",
+        kind: PrefKind::Choice(&["participate", "no"]),
+        doc: "no: messages are delivered untouched and nothing is recorded",
+    },
+    PrefSpec {
+        name: "incoming",
+        default: "summary-wraps-message",
+        kind: PrefKind::Choice(&[
+            "summary-wraps-message",
+            "summary-then-message",
+            "message-then-summary",
+            "summary-only",
+            "message-only",
+        ]),
+        doc: "how handled messages are presented in the mailbox",
+    },
+    PrefSpec {
+        name: "freebusy_sharing",
+        default: "no",
+        kind: PrefKind::Choice(&["share", "no"]),
+        doc: "answer free/busy requests; needed for bundling and publishing",
+    },
+    PrefSpec {
+        name: "freebusy_bundling",
+        default: "never",
+        kind: PrefKind::Choice(&["always", "never"]),
+        doc: "attach own free/busy to outgoing messages (needs sharing)",
+    },
+    PrefSpec {
+        name: "freebusy_publishing",
+        default: "no",
+        kind: PrefKind::Choice(&["publish", "no"]),
+        doc: "write own free/busy to the publishing directory (needs sharing)",
+    },
+    PrefSpec {
+        name: "freebusy_messages",
+        default: "none",
+        kind: PrefKind::Choice(&["notify", "none"]),
+        doc: "notify when free/busy PUBLISH or REPLY messages arrive",
+    },
+    PrefSpec {
+        name: "freebusy_offers",
+        default: "",
+        kind: PrefKind::Duration,
+        doc: "how long periods proposed in a counter-proposal are held; unset: not held",
+    },
+    PrefSpec {
+        name: "event_refreshing",
+        default: "never",
+        kind: PrefKind::Choice(&["always", "never"]),
+        doc: "answer REFRESH requests automatically",
+    },
+    PrefSpec {
+        name: "add_method_response",
+        default: "refresh",
+        kind: PrefKind::Choice(&["add", "ignore", "refresh"]),
+        doc: "on ADD: apply it, ignore it, or ask the organiser for the whole event",
+    },
+    PrefSpec {
+        name: "organiser_replacement",
+        default: "attendee",
+        kind: PrefKind::Choice(&["any", "attendee", "never"]),
+        doc: "who may appear as a new organiser of a known event",
+    },
+    PrefSpec {
+        name: "scheduling_function",
+        default: "schedule_in_freebusy",
+        kind: PrefKind::Lines,
+        doc: "resource policy: one function call per line",
+    },
+    PrefSpec {
+        name: "acl",
+        default: "",
+        kind: PrefKind::Lines,
+        doc: "access-control rules for access_control_list without a file",
+    },
+    PrefSpec {
+        name: "permitted_times",
+        default: "",
+        kind: PrefKind::PermittedTimes,
+        doc: "allowed start/end minutes, hours:minutes or hours:minutes:seconds",
+    },
+    PrefSpec {
+        name: "window_size",
+        default: "100",
+        kind: PrefKind::Days,
+        doc: "days ahead to which open-ended recurrences are expanded",
+    },
+    PrefSpec {
+        name: "owner",
+        default: "",
+        kind: PrefKind::Text,
+        doc: "resources: the address notified for manual approvals",
+    },
+    PrefSpec {
+        name: "capacity",
+        default: "",
+        kind: PrefKind::Text,
+        doc: "resources: number of people the room holds (used by OAA petitions)",
+    },
 ];
 
 /// The definition of a preference, if it is one the agents read.
@@ -117,10 +218,22 @@ pub fn validate(name: &str, value: &str) -> Result<(), String> {
                 Err(format!("{v:?} is not one of {}", options.join(", ")))
             }
         }
-        PrefKind::Duration => parse_duration(v).filter(|d| *d > Duration::zero()).map(|_| ()).ok_or_else(|| format!("{v:?} is not a positive iCalendar duration such as PT10M")),
-        PrefKind::Days => v.parse::<u32>().ok().filter(|d| (1..=3660).contains(d)).map(|_| ()).ok_or_else(|| format!("{v:?} is not a number of days from 1 to 3660")),
-        PrefKind::TimeZone => Zone::from_name(v).map(|_| ()).ok_or_else(|| format!("{v:?} is not a known time zone")),
-        PrefKind::PermittedTimes => crate::policy::permitted::PermittedTimes::parse(v).map(|_| ()).map_err(|e| format!("{v:?}: {e}")),
+        PrefKind::Duration => parse_duration(v)
+            .filter(|d| *d > Duration::zero())
+            .map(|_| ())
+            .ok_or_else(|| format!("{v:?} is not a positive iCalendar duration such as PT10M")),
+        PrefKind::Days => v
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=3660).contains(d))
+            .map(|_| ())
+            .ok_or_else(|| format!("{v:?} is not a number of days from 1 to 3660")),
+        PrefKind::TimeZone => {
+            Zone::from_name(v).map(|_| ()).ok_or_else(|| format!("{v:?} is not a known time zone"))
+        }
+        PrefKind::PermittedTimes => crate::policy::permitted::PermittedTimes::parse(v)
+            .map(|_| ())
+            .map_err(|e| format!("{v:?}: {e}")),
         PrefKind::Text | PrefKind::Lines => Ok(()),
     }
 }
@@ -173,7 +286,11 @@ impl Prefs {
     /// Resolves built-in defaults, then organisation defaults, then the
     /// user's values. Invalid stored values are ignored (with the default
     /// used instead) rather than breaking message processing.
-    pub fn resolve(org: &BTreeMap<String, String>, user: &[(String, String)], system_zone: Option<&str>) -> Prefs {
+    pub fn resolve(
+        org: &BTreeMap<String, String>,
+        user: &[(String, String)],
+        system_zone: Option<&str>,
+    ) -> Prefs {
         let mut values = BTreeMap::new();
         for s in SPECS {
             if !s.default.is_empty() {
@@ -310,7 +427,10 @@ mod tests {
         let mut org = BTreeMap::new();
         org.insert("incoming".to_string(), "summary-only".to_string());
         org.insert("LANG".to_string(), "de".to_string());
-        let user = vec![("LANG".to_string(), "nb".to_string()), ("incoming".to_string(), "bogus".to_string())];
+        let user = vec![
+            ("LANG".to_string(), "nb".to_string()),
+            ("incoming".to_string(), "bogus".to_string()),
+        ];
         let p = Prefs::resolve(&org, &user, Some("Europe/Oslo"));
         assert_eq!(p.lang(), "nb");
         assert_eq!(p.incoming(), Incoming::SummaryOnly);

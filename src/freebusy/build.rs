@@ -63,13 +63,20 @@ pub fn freebusy_object(input: &FreeBusyReplyInput<'_>, periods: &[BusyPeriod]) -
 /// A PUBLISH VFREEBUSY of a user's whole busy time (for bundling in outgoing
 /// messages and for the web publishing file): ORGANIZER is the user, UID the
 /// given one, opaque periods only.
-pub fn publish_object(user: &CalAddress, sent_by: Option<&CalAddress>, uid: &str, now: DateTime<Utc>, periods: &[BusyPeriod]) -> Object {
+pub fn publish_object(
+    user: &CalAddress,
+    sent_by: Option<&CalAddress>,
+    uid: &str,
+    now: DateTime<Utc>,
+    periods: &[BusyPeriod],
+) -> Object {
     let mut o = Object::new(ComponentKind::FreeBusy);
     let params: Vec<Param> = sent_by.map(|s| Param::SentBy(s.clone())).into_iter().collect();
     o.set_organizer(user, &params);
     o.set_uid(uid);
     o.set_dtstamp(&now);
-    let spans = coalesce(periods.iter().filter(|p| p.transp.is_busy()).map(|p| (p.start, p.end)).collect());
+    let spans =
+        coalesce(periods.iter().filter(|p| p.transp.is_busy()).map(|p| (p.start, p.end)).collect());
     if let (Some(f), Some(l)) = (spans.first(), spans.last()) {
         o.set_datetime(Property::Dtstart, &crate::ical::DateTimeValue::Utc(f.0.naive_utc()));
         o.set_datetime(Property::Dtend, &crate::ical::DateTimeValue::Utc(l.1.naive_utc()));

@@ -104,13 +104,21 @@ fn overlap(a0: DateTime<Utc>, a1: DateTime<Utc>, b0: DateTime<Utc>, b1: DateTime
 }
 
 /// Periods of `periods` overlapping [start, end).
-pub fn overlapping<'a>(periods: &'a [BusyPeriod], start: &DateTime<Utc>, end: &DateTime<Utc>) -> Vec<&'a BusyPeriod> {
+pub fn overlapping<'a>(
+    periods: &'a [BusyPeriod],
+    start: &DateTime<Utc>,
+    end: &DateTime<Utc>,
+) -> Vec<&'a BusyPeriod> {
     periods.iter().filter(|p| p.overlaps(start, end)).collect()
 }
 
 /// The largest number of `periods` simultaneously overlapping any instant of
 /// [start, end): the measure for a resource with a capacity.
-pub fn max_concurrency(periods: &[&BusyPeriod], start: &DateTime<Utc>, end: &DateTime<Utc>) -> usize {
+pub fn max_concurrency(
+    periods: &[&BusyPeriod],
+    start: &DateTime<Utc>,
+    end: &DateTime<Utc>,
+) -> usize {
     let mut edges: Vec<(DateTime<Utc>, i32)> = Vec::new();
     for p in periods.iter().filter(|p| p.overlaps(start, end)) {
         let s = p.start.max(*start);
@@ -130,7 +138,9 @@ pub fn max_concurrency(periods: &[&BusyPeriod], start: &DateTime<Utc>, end: &Dat
 }
 
 /// Merges overlapping or touching periods into (start, end) pairs, sorted.
-pub fn coalesce(mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+pub fn coalesce(
+    mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     spans.sort();
     let mut out: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
     for (s, e) in spans {

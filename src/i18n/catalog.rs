@@ -99,7 +99,9 @@ pub(super) fn lookup(lang: Lang, t: Text) -> Option<&'static str> {
     Some(match lang {
         Lang::En => match t {
             Subject => "Calendar system message",
-            MultipartPreamble => "This message contains several different parts, one of which will contain calendar information that will only be understood by a suitable program.",
+            MultipartPreamble => {
+                "This message contains several different parts, one of which will contain calendar information that will only be understood by a suitable program."
+            }
             InvitationReceived => "An event invitation has been received.",
             CancellationReceived => "An event cancellation has been received.",
             DetailsReceived => "Details of an event have been received.",
@@ -110,7 +112,9 @@ pub(super) fn lookup(lang: Lang, t: Text) -> Option<&'static str> {
             RefreshReceived => "A request for updated event details has been received.",
             FreeBusyUpdate => "A free/busy update has been received.",
             FreeBusyReply => "A reply to a free/busy request has been received.",
-            ManagerLink => "If your mail program cannot handle this message, you may view the details here:",
+            ManagerLink => {
+                "If your mail program cannot handle this message, you may view the details here:"
+            }
             Scheduled => "The recipient has scheduled the requested period.",
             Unavailable => "The recipient is unavailable in the requested period.",
             Suggested => "The recipient has suggested a different period.",
@@ -118,17 +122,25 @@ pub(super) fn lookup(lang: Lang, t: Text) -> Option<&'static str> {
             Refused => "The recipient has refused to schedule the requested period.",
             NoQuota => "You have no quota allocation for the recipient.",
             QuotaExceeded => "The event period exceeds your quota allocation for the recipient.",
-            AwaitingApproval => "The request has been received and awaits approval by the recipient's manager.",
+            AwaitingApproval => {
+                "The request has been received and awaits approval by the recipient's manager."
+            }
             InvalidRequest => "The request cannot be scheduled as it stands.",
-            Misconfigured => "The recipient cannot decide on requests at the moment because its scheduling policy is misconfigured.",
-            SomeOccurrencesDeclined => "The recipient has scheduled the requested period except for the occurrences marked as declined.",
+            Misconfigured => {
+                "The recipient cannot decide on requests at the moment because its scheduling policy is misconfigured."
+            }
+            SomeOccurrencesDeclined => {
+                "The recipient has scheduled the requested period except for the occurrences marked as declined."
+            }
             OutsidePolicy => "The requested period is outside what the recipient allows.",
             ReasonLabel => "Reason:",
             ApprovalRequested => "A booking request needs your approval.",
         },
         Lang::De => match t {
             Subject => "Kalender-Systemnachricht",
-            MultipartPreamble => "Diese Nachricht besteht aus mehreren Teilen, von denen einer Kalenderinformationen enthält, die nur ein geeignetes Programm versteht.",
+            MultipartPreamble => {
+                "Diese Nachricht besteht aus mehreren Teilen, von denen einer Kalenderinformationen enthält, die nur ein geeignetes Programm versteht."
+            }
             InvitationReceived => "Eine Einladung zu einem Termin ist eingegangen.",
             CancellationReceived => "Die Absage eines Termins ist eingegangen.",
             DetailsReceived => "Angaben zu einem Termin sind eingegangen.",
@@ -139,7 +151,9 @@ pub(super) fn lookup(lang: Lang, t: Text) -> Option<&'static str> {
             RefreshReceived => "Eine Anfrage nach aktuellen Termindetails ist eingegangen.",
             FreeBusyUpdate => "Aktualisierte Frei/Gebucht-Informationen sind eingegangen.",
             FreeBusyReply => "Eine Antwort auf eine Frei/Gebucht-Anfrage ist eingegangen.",
-            ManagerLink => "Falls Ihr E-Mail-Programm diese Nachricht nicht verarbeiten kann, finden Sie die Einzelheiten hier:",
+            ManagerLink => {
+                "Falls Ihr E-Mail-Programm diese Nachricht nicht verarbeiten kann, finden Sie die Einzelheiten hier:"
+            }
             Scheduled => "Der Empfänger hat den angefragten Zeitraum eingeplant.",
             Unavailable => "Der Empfänger ist im angefragten Zeitraum nicht verfügbar.",
             Suggested => "Der Empfänger hat einen anderen Zeitraum vorgeschlagen.",
@@ -147,17 +161,27 @@ pub(super) fn lookup(lang: Lang, t: Text) -> Option<&'static str> {
             Refused => "Der Empfänger lehnt es ab, den angefragten Zeitraum einzuplanen.",
             NoQuota => "Sie haben kein Kontingent für den Empfänger.",
             QuotaExceeded => "Der Termin überschreitet Ihr Kontingent für den Empfänger.",
-            AwaitingApproval => "Die Anfrage ist eingegangen und wartet auf die Genehmigung durch die verantwortliche Person.",
+            AwaitingApproval => {
+                "Die Anfrage ist eingegangen und wartet auf die Genehmigung durch die verantwortliche Person."
+            }
             InvalidRequest => "Die Anfrage kann in dieser Form nicht eingeplant werden.",
-            Misconfigured => "Der Empfänger kann derzeit nicht entscheiden, weil seine Planungsregeln fehlerhaft eingerichtet sind.",
-            SomeOccurrencesDeclined => "Der Empfänger hat den angefragten Zeitraum eingeplant, ausgenommen die als abgelehnt markierten Termine.",
-            OutsidePolicy => "Der angefragte Zeitraum liegt außerhalb dessen, was der Empfänger zulässt.",
+            Misconfigured => {
+                "Der Empfänger kann derzeit nicht entscheiden, weil seine Planungsregeln fehlerhaft eingerichtet sind."
+            }
+            SomeOccurrencesDeclined => {
+                "Der Empfänger hat den angefragten Zeitraum eingeplant, ausgenommen die als abgelehnt markierten Termine."
+            }
+            OutsidePolicy => {
+                "Der angefragte Zeitraum liegt außerhalb dessen, was der Empfänger zulässt."
+            }
             ReasonLabel => "Grund:",
             ApprovalRequested => "Eine Buchungsanfrage wartet auf Ihre Genehmigung.",
         },
         Lang::Da => match t {
             Subject => "Meddelelse fra kalendersystemet",
-            MultipartPreamble => "Denne meddelelse består af flere dele, hvoraf én indeholder kalenderoplysninger, som kun kan forstås af et egnet program.",
+            MultipartPreamble => {
+                "Denne meddelelse består af flere dele, hvoraf én indeholder kalenderoplysninger, som kun kan forstås af et egnet program."
+            }
             InvitationReceived => "En invitation til en begivenhed er modtaget.",
             CancellationReceived => "En aflysning af en begivenhed er modtaget.",
             DetailsReceived => "Oplysninger om en begivenhed er modtaget.",
@@ -165,10 +189,14 @@ pub(super) fn lookup(lang: Lang, t: Text) -> Option<&'static str> {
             ReplyReceived => "Et svar på en invitation er modtaget.",
             CounterReceived => "Et modforslag til en invitation er modtaget.",
             CounterDeclined => "Dit modforslag til en invitation er blevet afvist.",
-            RefreshReceived => "En anmodning om opdaterede oplysninger om en begivenhed er modtaget.",
+            RefreshReceived => {
+                "En anmodning om opdaterede oplysninger om en begivenhed er modtaget."
+            }
             FreeBusyUpdate => "En opdatering af ledig/optaget-oplysninger er modtaget.",
             FreeBusyReply => "Et svar på en ledig/optaget-forespørgsel er modtaget.",
-            ManagerLink => "Hvis dit e-mailprogram ikke kan håndtere denne meddelelse, kan du se oplysningerne her:",
+            ManagerLink => {
+                "Hvis dit e-mailprogram ikke kan håndtere denne meddelelse, kan du se oplysningerne her:"
+            }
             Scheduled => "Modtageren har planlagt den ønskede periode.",
             Unavailable => "Modtageren er ikke ledig i den ønskede periode.",
             Suggested => "Modtageren har foreslået en anden periode.",
@@ -176,17 +204,25 @@ pub(super) fn lookup(lang: Lang, t: Text) -> Option<&'static str> {
             Refused => "Modtageren har afvist at planlægge den ønskede periode.",
             NoQuota => "Du har ingen kvote hos modtageren.",
             QuotaExceeded => "Begivenhedens periode overskrider din kvote hos modtageren.",
-            AwaitingApproval => "Anmodningen er modtaget og afventer godkendelse fra modtagerens ansvarlige.",
+            AwaitingApproval => {
+                "Anmodningen er modtaget og afventer godkendelse fra modtagerens ansvarlige."
+            }
             InvalidRequest => "Anmodningen kan ikke planlægges, som den er.",
-            Misconfigured => "Modtageren kan ikke tage stilling til anmodninger lige nu, fordi dens planlægningsregler er fejlkonfigurerede.",
-            SomeOccurrencesDeclined => "Modtageren har planlagt den ønskede periode, bortset fra de forekomster, der er markeret som afvist.",
+            Misconfigured => {
+                "Modtageren kan ikke tage stilling til anmodninger lige nu, fordi dens planlægningsregler er fejlkonfigurerede."
+            }
+            SomeOccurrencesDeclined => {
+                "Modtageren har planlagt den ønskede periode, bortset fra de forekomster, der er markeret som afvist."
+            }
             OutsidePolicy => "Den ønskede periode ligger uden for det, modtageren tillader.",
             ReasonLabel => "Årsag:",
             ApprovalRequested => "En bookingforespørgsel afventer din godkendelse.",
         },
         Lang::Nb => match t {
             Subject => "Melding fra kalendersystemet",
-            MultipartPreamble => "Denne meldingen består av flere deler, der én inneholder kalenderinformasjon som bare kan forstås av et egnet program.",
+            MultipartPreamble => {
+                "Denne meldingen består av flere deler, der én inneholder kalenderinformasjon som bare kan forstås av et egnet program."
+            }
             InvitationReceived => "En invitasjon til en hendelse er mottatt.",
             CancellationReceived => "En avlysning av en hendelse er mottatt.",
             DetailsReceived => "Detaljer om en hendelse er mottatt.",
@@ -197,7 +233,9 @@ pub(super) fn lookup(lang: Lang, t: Text) -> Option<&'static str> {
             RefreshReceived => "En forespørsel om oppdaterte detaljer om en hendelse er mottatt.",
             FreeBusyUpdate => "En oppdatering av ledig/opptatt-informasjon er mottatt.",
             FreeBusyReply => "Et svar på en ledig/opptatt-forespørsel er mottatt.",
-            ManagerLink => "Hvis e-postprogrammet ditt ikke kan håndtere denne meldingen, kan du se detaljene her:",
+            ManagerLink => {
+                "Hvis e-postprogrammet ditt ikke kan håndtere denne meldingen, kan du se detaljene her:"
+            }
             Scheduled => "Mottakeren har satt av den forespurte perioden.",
             Unavailable => "Mottakeren er ikke ledig i den forespurte perioden.",
             Suggested => "Mottakeren har foreslått en annen periode.",
@@ -205,10 +243,16 @@ pub(super) fn lookup(lang: Lang, t: Text) -> Option<&'static str> {
             Refused => "Mottakeren har avslått å sette av den forespurte perioden.",
             NoQuota => "Du har ingen kvote hos mottakeren.",
             QuotaExceeded => "Hendelsens periode overskrider kvoten din hos mottakeren.",
-            AwaitingApproval => "Forespørselen er mottatt og venter på godkjenning fra mottakerens ansvarlige.",
+            AwaitingApproval => {
+                "Forespørselen er mottatt og venter på godkjenning fra mottakerens ansvarlige."
+            }
             InvalidRequest => "Forespørselen kan ikke settes av slik den er.",
-            Misconfigured => "Mottakeren kan ikke ta stilling til forespørsler nå fordi reglene for planlegging er feil satt opp.",
-            SomeOccurrencesDeclined => "Mottakeren har satt av den forespurte perioden, bortsett fra forekomstene som er merket som avslått.",
+            Misconfigured => {
+                "Mottakeren kan ikke ta stilling til forespørsler nå fordi reglene for planlegging er feil satt opp."
+            }
+            SomeOccurrencesDeclined => {
+                "Mottakeren har satt av den forespurte perioden, bortsett fra forekomstene som er merket som avslått."
+            }
             OutsidePolicy => "Den forespurte perioden er utenfor det mottakeren tillater.",
             ReasonLabel => "Årsak:",
             ApprovalRequested => "En bookingforespørsel venter på din godkjenning.",

@@ -50,7 +50,10 @@ mod tests {
     fn every_text_is_translated_into_every_language() {
         for t in Text::ALL {
             for l in Lang::ALL {
-                assert!(catalog::lookup(l, *t).is_some_and(|s| !s.is_empty()), "{t:?} missing in {l:?}");
+                assert!(
+                    catalog::lookup(l, *t).is_some_and(|s| !s.is_empty()),
+                    "{t:?} missing in {l:?}"
+                );
             }
         }
     }

@@ -32,11 +32,8 @@ impl DateTimeValue {
     /// the `Z` is the more specific statement. `None` for impossible dates
     /// such as Lotus Notes' 20140230.
     pub fn from_partial(p: &PartialDateTime, tzid: Option<&str>) -> Option<DateTimeValue> {
-        let date = NaiveDate::from_ymd_opt(
-            i32::from(p.year?),
-            u32::from(p.month?),
-            u32::from(p.day?),
-        )?;
+        let date =
+            NaiveDate::from_ymd_opt(i32::from(p.year?), u32::from(p.month?), u32::from(p.day?))?;
         if !p.has_time() {
             return Some(DateTimeValue::Date(date));
         }
@@ -48,16 +45,15 @@ impl DateTimeValue {
         )?;
         let local = NaiveDateTime::new(date, time);
         if p.has_zone() {
-            let offset = i64::from(p.tz_hour.unwrap_or(0)) * 3600
-                + i64::from(p.tz_minute.unwrap_or(0)) * 60;
+            let offset =
+                i64::from(p.tz_hour.unwrap_or(0)) * 3600 + i64::from(p.tz_minute.unwrap_or(0)) * 60;
             let offset = if p.tz_minus { -offset } else { offset };
             return Some(DateTimeValue::Utc(local - chrono::Duration::seconds(offset)));
         }
         match tzid.map(str::trim).filter(|t| !t.is_empty()) {
-            Some(tzid) => Some(DateTimeValue::Zoned {
-                local,
-                tzid: tzid.trim_matches('"').to_string(),
-            }),
+            Some(tzid) => {
+                Some(DateTimeValue::Zoned { local, tzid: tzid.trim_matches('"').to_string() })
+            }
             None => Some(DateTimeValue::Floating(local)),
         }
     }
@@ -100,9 +96,7 @@ impl DateTimeValue {
             DateTimeValue::Date(_) => DateTimeValue::Date(local.date()),
             DateTimeValue::Floating(_) => DateTimeValue::Floating(local),
             DateTimeValue::Utc(_) => DateTimeValue::Utc(local),
-            DateTimeValue::Zoned { tzid, .. } => {
-                DateTimeValue::Zoned { local, tzid: tzid.clone() }
-            }
+            DateTimeValue::Zoned { tzid, .. } => DateTimeValue::Zoned { local, tzid: tzid.clone() },
         }
     }
 
@@ -110,9 +104,7 @@ impl DateTimeValue {
     pub fn value_text(&self) -> String {
         match self {
             DateTimeValue::Date(d) => format_date(d),
-            DateTimeValue::Floating(l) | DateTimeValue::Zoned { local: l, .. } => {
-                format_local(l)
-            }
+            DateTimeValue::Floating(l) | DateTimeValue::Zoned { local: l, .. } => format_local(l),
             DateTimeValue::Utc(l) => format!("{}Z", format_local(l)),
         }
     }

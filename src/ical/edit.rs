@@ -13,7 +13,10 @@ use chrono::{DateTime, Utc};
 fn datetime_entry(prop: ICalendarProperty, value: &DateTimeValue) -> ICalendarEntry {
     let mut params = Vec::new();
     if let Some(tz) = value.tzid() {
-        params.push(ICalendarParameter { name: ICalendarParameterName::Tzid, value: ICalendarParameterValue::Text(tz.to_string()) });
+        params.push(ICalendarParameter {
+            name: ICalendarParameterName::Tzid,
+            value: ICalendarParameterValue::Text(tz.to_string()),
+        });
     }
     if value.is_date() {
         params.push(ICalendarParameter {
@@ -21,7 +24,11 @@ fn datetime_entry(prop: ICalendarProperty, value: &DateTimeValue) -> ICalendarEn
             value: ICalendarParameterValue::Text("DATE".into()),
         });
     }
-    ICalendarEntry { name: prop, params, values: vec![ICalendarValue::PartialDateTime(Box::new(value.to_partial()))] }
+    ICalendarEntry {
+        name: prop,
+        params,
+        values: vec![ICalendarValue::PartialDateTime(Box::new(value.to_partial()))],
+    }
 }
 
 fn utc_partial(t: &DateTime<Utc>) -> PartialDateTime {
@@ -57,7 +64,8 @@ impl Object {
 
     /// Removes a property given by name (e.g. "RRULE", "X-FOO").
     pub fn remove_property_named(&mut self, name: &str) {
-        let prop = ICalendarProperty::parse(name.as_bytes()).unwrap_or(ICalendarProperty::Other(name.to_ascii_uppercase()));
+        let prop = ICalendarProperty::parse(name.as_bytes())
+            .unwrap_or(ICalendarProperty::Other(name.to_ascii_uppercase()));
         self.remove_property(&prop);
     }
 
@@ -87,7 +95,11 @@ impl Object {
 
     /// Sets SEQUENCE.
     pub fn set_sequence(&mut self, seq: i64) {
-        self.set_entry(ICalendarEntry { name: ICalendarProperty::Sequence, params: Vec::new(), values: vec![ICalendarValue::Integer(seq)] });
+        self.set_entry(ICalendarEntry {
+            name: ICalendarProperty::Sequence,
+            params: Vec::new(),
+            values: vec![ICalendarValue::Integer(seq)],
+        });
     }
 
     /// Sets DTSTART.
@@ -125,8 +137,14 @@ impl Object {
         for (s, e) in periods {
             self.comp_mut().entries.push(ICalendarEntry {
                 name: ICalendarProperty::Rdate,
-                params: vec![ICalendarParameter { name: ICalendarParameterName::Value, value: ICalendarParameterValue::Text("PERIOD".into()) }],
-                values: vec![ICalendarValue::Period(ICalendarPeriod::Range { start: utc_partial(s), end: utc_partial(e) })],
+                params: vec![ICalendarParameter {
+                    name: ICalendarParameterName::Value,
+                    value: ICalendarParameterValue::Text("PERIOD".into()),
+                }],
+                values: vec![ICalendarValue::Period(ICalendarPeriod::Range {
+                    start: utc_partial(s),
+                    end: utc_partial(e),
+                })],
             });
         }
     }
@@ -138,10 +156,18 @@ impl Object {
         }
         self.comp_mut().entries.push(ICalendarEntry {
             name: ICalendarProperty::Freebusy,
-            params: vec![ICalendarParameter { name: ICalendarParameterName::Fbtype, value: ICalendarParameterValue::Text(fbtype.to_string()) }],
+            params: vec![ICalendarParameter {
+                name: ICalendarParameterName::Fbtype,
+                value: ICalendarParameterValue::Text(fbtype.to_string()),
+            }],
             values: periods
                 .iter()
-                .map(|(s, e)| ICalendarValue::Period(ICalendarPeriod::Range { start: utc_partial(s), end: utc_partial(e) }))
+                .map(|(s, e)| {
+                    ICalendarValue::Period(ICalendarPeriod::Range {
+                        start: utc_partial(s),
+                        end: utc_partial(e),
+                    })
+                })
                 .collect(),
         });
     }

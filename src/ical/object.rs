@@ -83,7 +83,8 @@ impl Object {
     /// Creates an empty object of the given kind.
     pub fn new(kind: ComponentKind) -> Object {
         let mut root = ICalendarComponent::new(ICalendarComponentType::VCalendar);
-        root.entries.push(text_entry(ICalendarProperty::Prodid, "-//imip-agent//imip-agent 0.1//EN"));
+        root.entries
+            .push(text_entry(ICalendarProperty::Prodid, "-//imip-agent//imip-agent 0.1//EN"));
         root.entries.push(text_entry(ICalendarProperty::Version, "2.0"));
         let comp_type = match kind {
             ComponentKind::Event => ICalendarComponentType::VEvent,
@@ -246,14 +247,17 @@ impl Object {
                         }
                     }
                     ICalendarValue::Period(ICalendarPeriod::Range { start, end }) => {
-                        if let (Some(s), Some(e)) =
-                            (DateTimeValue::from_partial(start, tz), DateTimeValue::from_partial(end, tz))
-                        {
+                        if let (Some(s), Some(e)) = (
+                            DateTimeValue::from_partial(start, tz),
+                            DateTimeValue::from_partial(end, tz),
+                        ) {
                             out.push(RDate::Period(s, e));
                         }
                     }
                     ICalendarValue::Period(ICalendarPeriod::Duration { start, duration }) => {
-                        if let (Some(s), Some(d)) = (DateTimeValue::from_partial(start, tz), duration.to_time_delta()) {
+                        if let (Some(s), Some(d)) =
+                            (DateTimeValue::from_partial(start, tz), duration.to_time_delta())
+                        {
                             out.push(RDate::PeriodDuration(s, d));
                         }
                     }
@@ -270,7 +274,9 @@ impl Object {
         for e in self.comp().properties(&ICalendarProperty::Exdate) {
             let tz = e.tz_id();
             for v in &e.values {
-                if let Some(d) = v.as_partial_date_time().and_then(|p| DateTimeValue::from_partial(p, tz)) {
+                if let Some(d) =
+                    v.as_partial_date_time().and_then(|p| DateTimeValue::from_partial(p, tz))
+                {
                     out.push(d);
                 }
             }
@@ -322,7 +328,8 @@ impl Object {
                         DateTimeValue::from_partial(end, None).and_then(|d| d.to_utc(&zones)),
                     ),
                     ICalendarPeriod::Duration { start, duration } => {
-                        let s = DateTimeValue::from_partial(start, None).and_then(|d| d.to_utc(&zones));
+                        let s =
+                            DateTimeValue::from_partial(start, None).and_then(|d| d.to_utc(&zones));
                         (s, s.zip(duration.to_time_delta()).map(|(s, d)| s + d))
                     }
                 };
@@ -343,17 +350,23 @@ impl Object {
 }
 
 pub(super) fn text_entry(prop: ICalendarProperty, value: &str) -> ICalendarEntry {
-    ICalendarEntry { name: prop, params: Vec::new(), values: vec![ICalendarValue::Text(value.to_string())] }
+    ICalendarEntry {
+        name: prop,
+        params: Vec::new(),
+        values: vec![ICalendarValue::Text(value.to_string())],
+    }
 }
 
 fn calendar_root(root: &ICalendarComponent) -> ICalendarComponent {
     let mut new = ICalendarComponent::new(ICalendarComponentType::VCalendar);
-    new.entries = root.entries.iter().filter(|e| e.name != ICalendarProperty::Method).cloned().collect();
+    new.entries =
+        root.entries.iter().filter(|e| e.name != ICalendarProperty::Method).cloned().collect();
     if !new.entries.iter().any(|e| e.name == ICalendarProperty::Version) {
         new.entries.push(text_entry(ICalendarProperty::Version, "2.0"));
     }
     if !new.entries.iter().any(|e| e.name == ICalendarProperty::Prodid) {
-        new.entries.insert(0, text_entry(ICalendarProperty::Prodid, "-//imip-agent//imip-agent 0.1//EN"));
+        new.entries
+            .insert(0, text_entry(ICalendarProperty::Prodid, "-//imip-agent//imip-agent 0.1//EN"));
     }
     new
 }

@@ -69,7 +69,10 @@ fn unfold_bytes(bytes: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') && matches!(bytes.get(i + 2), Some(b' ' | b'\t')) {
+        if b == b'\r'
+            && bytes.get(i + 1) == Some(&b'\n')
+            && matches!(bytes.get(i + 2), Some(b' ' | b'\t'))
+        {
             i += 3;
             continue;
         }
@@ -91,20 +94,27 @@ pub fn parse_calendar_text(text: &str, limits: ParseLimits) -> ParseOutcome {
         match parser.entry() {
             Entry::ICalendar(cal) => {
                 if outcome.calendars.len() >= limits.max_calendars {
-                    outcome.diagnostics.push(format!("more than {} calendars; the rest ignored", limits.max_calendars));
+                    outcome.diagnostics.push(format!(
+                        "more than {} calendars; the rest ignored",
+                        limits.max_calendars
+                    ));
                     break;
                 }
                 outcome.calendars.push(calendar_part(&cal, limits, &mut outcome.diagnostics));
             }
             Entry::Eof => break,
-            Entry::VCard(_) => outcome.diagnostics.push("a vCard was found where a calendar was expected".into()),
+            Entry::VCard(_) => {
+                outcome.diagnostics.push("a vCard was found where a calendar was expected".into())
+            }
             Entry::InvalidLine(l) => {
                 let l: String = l.chars().take(60).collect();
                 outcome.diagnostics.push(format!("unparseable line ignored: {l:?}"));
             }
-            Entry::UnexpectedComponentEnd { expected, found } => outcome
-                .diagnostics
-                .push(format!("END:{} where END:{} was expected", found.as_str(), expected.as_str())),
+            Entry::UnexpectedComponentEnd { expected, found } => outcome.diagnostics.push(format!(
+                "END:{} where END:{} was expected",
+                found.as_str(),
+                expected.as_str()
+            )),
             Entry::UnterminatedComponent(c) => {
                 outcome.diagnostics.push(format!("unterminated component {c}"));
                 break;
@@ -129,14 +139,20 @@ fn calendar_part(cal: &ICalendar, limits: ParseLimits, diags: &mut Vec<String>) 
         .filter(|c| c.component_type == ICalendarComponentType::VCalendar)
         .and_then(|c| c.property(&ICalendarProperty::Method))
         .and_then(|e| e.values.first())
-        .and_then(|v| v.as_text().map(str::to_string).or_else(|| match v {
-            calcard::icalendar::ICalendarValue::Method(m) => Some(m.as_str().to_string()),
-            _ => None,
-        }))
+        .and_then(|v| {
+            v.as_text().map(str::to_string).or_else(|| match v {
+                calcard::icalendar::ICalendarValue::Method(m) => Some(m.as_str().to_string()),
+                _ => None,
+            })
+        })
         .map(|m| Method::parse(&m));
     let mut objects = Object::split(cal);
     if objects.len() > limits.max_objects {
-        diags.push(format!("{} components; only the first {} are used", objects.len(), limits.max_objects));
+        diags.push(format!(
+            "{} components; only the first {} are used",
+            objects.len(),
+            limits.max_objects
+        ));
         objects.truncate(limits.max_objects);
     }
     CalendarPart { method, objects }

@@ -71,7 +71,9 @@ fn entry_address(e: &ICalendarEntry) -> Option<CalAddress> {
     CalAddress::parse(&raw).or_else(|| {
         // Apple's iPhone puts the address in an EMAIL parameter when the value
         // is not a mailto: URI.
-        e.parameter(&ICalendarParameterName::Email).and_then(|p| p.as_text()).and_then(CalAddress::from_email)
+        e.parameter(&ICalendarParameterName::Email)
+            .and_then(|p| p.as_text())
+            .and_then(CalAddress::from_email)
     })
 }
 
@@ -84,7 +86,8 @@ fn param_addresses(e: &ICalendarEntry, name: &ICalendarParameterName) -> Vec<Cal
 }
 
 fn read(e: &ICalendarEntry) -> Option<Participant> {
-    let text = |n: &ICalendarParameterName| e.parameter(n).and_then(|p| p.as_text()).map(str::to_string);
+    let text =
+        |n: &ICalendarParameterName| e.parameter(n).and_then(|p| p.as_text()).map(str::to_string);
     Some(Participant {
         address: entry_address(e)?,
         cn: text(&ICalendarParameterName::Cn),
@@ -149,12 +152,15 @@ impl Param {
     }
 
     fn values(&self) -> Vec<ICalendarParameterValue> {
-        let uri = |a: &CalAddress| ICalendarParameterValue::Uri(Uri::Location(a.as_str().to_string()));
+        let uri =
+            |a: &CalAddress| ICalendarParameterValue::Uri(Uri::Location(a.as_str().to_string()));
         match self {
             Param::PartStat(p) => vec![partstat_value(p)],
             Param::SentBy(a) => vec![uri(a)],
             Param::DelegatedTo(v) | Param::DelegatedFrom(v) => v.iter().map(uri).collect(),
-            Param::Cn(s) | Param::Role(s) | Param::Cutype(s) => vec![ICalendarParameterValue::Text(s.clone())],
+            Param::Cn(s) | Param::Role(s) | Param::Cutype(s) => {
+                vec![ICalendarParameterValue::Text(s.clone())]
+            }
             Param::Rsvp(b) => vec![ICalendarParameterValue::Bool(*b)],
         }
     }
@@ -193,7 +199,12 @@ impl Object {
 
     /// Sets a parameter on the ORGANIZER or on the ATTENDEE(s) with this
     /// address; returns whether anything matched.
-    pub fn set_participant_param(&mut self, role: Role, address: &CalAddress, param: &Param) -> bool {
+    pub fn set_participant_param(
+        &mut self,
+        role: Role,
+        address: &CalAddress,
+        param: &Param,
+    ) -> bool {
         let prop = role.prop();
         let mut found = false;
         for e in self.comp_mut().entries.iter_mut().filter(|e| e.name == prop) {
@@ -267,11 +278,9 @@ impl Object {
             return false;
         };
         let comp = self.comp_mut();
-        if let Some(e) = comp
-            .entries
-            .iter_mut()
-            .find(|e| e.name == ICalendarProperty::Attendee && entry_address(e).as_ref() == Some(address))
-        {
+        if let Some(e) = comp.entries.iter_mut().find(|e| {
+            e.name == ICalendarProperty::Attendee && entry_address(e).as_ref() == Some(address)
+        }) {
             *e = src;
         } else {
             let at = comp

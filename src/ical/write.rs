@@ -21,7 +21,9 @@ impl Object {
 
     /// The main component alone (BEGIN:VEVENT … END:VEVENT), for logs.
     pub fn component_text(&self) -> String {
-        let mut cal = ICalendar { components: vec![ICalendarComponent::new(ICalendarComponentType::VCalendar)] };
+        let mut cal = ICalendar {
+            components: vec![ICalendarComponent::new(ICalendarComponentType::VCalendar)],
+        };
         let id = copy_subtree(&self.cal, self.main as u32, &mut cal);
         cal.components[0].component_ids.push(id);
         let mut out = String::new();
@@ -53,7 +55,12 @@ pub fn build_calendar(method: &Method, objects: &[&Object]) -> String {
             if c.component_type != ICalendarComponentType::VTimezone {
                 continue;
             }
-            let tzid = c.property(&ICalendarProperty::Tzid).and_then(|e| e.values.first()).and_then(|v| v.as_text()).unwrap_or("").to_string();
+            let tzid = c
+                .property(&ICalendarProperty::Tzid)
+                .and_then(|e| e.values.first())
+                .and_then(|v| v.as_text())
+                .unwrap_or("")
+                .to_string();
             if tzids.contains(&tzid) {
                 continue;
             }

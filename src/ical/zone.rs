@@ -52,11 +52,7 @@ impl Zone {
     }
 
     fn from_chrono(tz: chrono_tz::Tz) -> Zone {
-        if tz == chrono_tz::UTC || tz == chrono_tz::Etc::UTC {
-            Zone::Utc
-        } else {
-            Zone::Iana(tz)
-        }
+        if tz == chrono_tz::UTC || tz == chrono_tz::Etc::UTC { Zone::Utc } else { Zone::Iana(tz) }
     }
 
     /// A short name for logs and docs.
@@ -75,7 +71,9 @@ impl Zone {
     pub fn to_utc(&self, local: &NaiveDateTime) -> Option<DateTime<Utc>> {
         match self {
             Zone::Utc => Some(local.and_utc()),
-            Zone::Fixed(off) => Some((*local - Duration::seconds(i64::from(off.local_minus_utc()))).and_utc()),
+            Zone::Fixed(off) => {
+                Some((*local - Duration::seconds(i64::from(off.local_minus_utc()))).and_utc())
+            }
             Zone::Iana(tz) => match tz.from_local_datetime(local) {
                 LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
                 LocalResult::Ambiguous(first, _) => Some(first.with_timezone(&Utc)),
@@ -96,7 +94,9 @@ impl Zone {
             Zone::Utc => t.naive_utc(),
             Zone::Fixed(off) => t.naive_utc() + Duration::seconds(i64::from(off.local_minus_utc())),
             Zone::Iana(tz) => t.with_timezone(tz).naive_local(),
-            Zone::Rules(r) => t.naive_utc() + Duration::seconds(i64::from(r.offset_at_utc(t.timestamp()))),
+            Zone::Rules(r) => {
+                t.naive_utc() + Duration::seconds(i64::from(r.offset_at_utc(t.timestamp())))
+            }
         }
     }
 }
@@ -119,7 +119,9 @@ impl ZoneResolver {
     /// floating times and unknown TZIDs.
     pub fn for_calendar(cal: &ICalendar, default: Zone) -> Self {
         let mut known = HashMap::new();
-        for comp in cal.components.iter().filter(|c| c.component_type == ICalendarComponentType::VTimezone) {
+        for comp in
+            cal.components.iter().filter(|c| c.component_type == ICalendarComponentType::VTimezone)
+        {
             if let Some((tzid, zone)) = zone_of_vtimezone(cal, comp) {
                 known.insert(tzid, zone);
             }
@@ -216,7 +218,10 @@ impl VtzRules {
         let mut observances = Vec::new();
         for id in &comp.component_ids {
             let Some(sub) = cal.components.get(*id as usize) else { continue };
-            if !matches!(sub.component_type, ICalendarComponentType::Standard | ICalendarComponentType::Daylight) {
+            if !matches!(
+                sub.component_type,
+                ICalendarComponentType::Standard | ICalendarComponentType::Daylight
+            ) {
                 continue;
             }
             let start = sub
@@ -227,18 +232,28 @@ impl VtzRules {
                 .map(|d| d.date_time)?;
             let offset_from = offset_value(sub, &ICalendarProperty::Tzoffsetfrom)?;
             let offset_to = offset_value(sub, &ICalendarProperty::Tzoffsetto)?;
-            let rule = sub.property(&ICalendarProperty::Rrule).and_then(|e| e.values.first()).and_then(|v| match v {
-                ICalendarValue::RecurrenceRule(r) => {
-                    let month = u32::try_from(r.bymonth.first()?.month()).ok()?;
-                    Some(YearlyRule {
-                        month,
-                        nth_weekday: r.byday.first().map(|d| (d.ordwk.unwrap_or(1), weekday_of(d.weekday))),
-                        month_day: r.bymonthday.first().copied(),
-                        until: r.until.as_ref().and_then(|u| u.to_date_time()).map(|d| d.date_time),
-                    })
-                }
-                _ => None,
-            });
+            let rule = sub
+                .property(&ICalendarProperty::Rrule)
+                .and_then(|e| e.values.first())
+                .and_then(|v| match v {
+                    ICalendarValue::RecurrenceRule(r) => {
+                        let month = u32::from(r.bymonth.first()?.month());
+                        Some(YearlyRule {
+                            month,
+                            nth_weekday: r
+                                .byday
+                                .first()
+                                .map(|d| (d.ordwk.unwrap_or(1), weekday_of(d.weekday))),
+                            month_day: r.bymonthday.first().copied(),
+                            until: r
+                                .until
+                                .as_ref()
+                                .and_then(|u| u.to_date_time())
+                                .map(|d| d.date_time),
+                        })
+                    }
+                    _ => None,
+                });
             let rdates = sub
                 .properties(&ICalendarProperty::Rdate)
                 .flat_map(|e| e.values.iter())
@@ -294,14 +309,17 @@ impl VtzRules {
         match onsets.partition_point(|(t, _)| *t <= ts).checked_sub(1) {
             Some(i) => onsets[i].1,
             // Before the first onset: the first observance's "from" offset.
-            None => self.observances.iter().min_by_key(|o| o.start).map(|o| o.offset_from).unwrap_or(0),
+            None => {
+                self.observances.iter().min_by_key(|o| o.start).map(|o| o.offset_from).unwrap_or(0)
+            }
         }
     }
 
     fn to_utc(&self, local: &NaiveDateTime) -> DateTime<Utc> {
         // Try the candidate offsets; take the first that maps back to `local`
         // (earliest instant for an ambiguous time), else shift forward over a gap.
-        let mut offsets: Vec<i32> = self.observances.iter().flat_map(|o| [o.offset_from, o.offset_to]).collect();
+        let mut offsets: Vec<i32> =
+            self.observances.iter().flat_map(|o| [o.offset_from, o.offset_to]).collect();
         offsets.sort_unstable_by(|a, b| b.cmp(a));
         offsets.dedup();
         for off in &offsets {
@@ -319,7 +337,8 @@ fn offset_value(comp: &ICalendarComponent, prop: &ICalendarProperty) -> Option<i
     let entry = comp.property(prop)?;
     match entry.values.first()? {
         ICalendarValue::PartialDateTime(p) => {
-            let s = i32::from(p.tz_hour.unwrap_or(0)) * 3600 + i32::from(p.tz_minute.unwrap_or(0)) * 60;
+            let s =
+                i32::from(p.tz_hour.unwrap_or(0)) * 3600 + i32::from(p.tz_minute.unwrap_or(0)) * 60;
             Some(if p.tz_minus { -s } else { s })
         }
         ICalendarValue::Text(t) => parse_offset_text(t),
@@ -355,7 +374,12 @@ fn weekday_of(w: calcard::icalendar::ICalendarWeekday) -> Weekday {
 fn rule_date(rule: &YearlyRule, year: i32) -> Option<NaiveDate> {
     if let Some((nth, wd)) = rule.nth_weekday {
         return if nth >= 0 {
-            NaiveDate::from_weekday_of_month_opt(year, rule.month, wd, u8::try_from(nth.max(1)).ok()?)
+            NaiveDate::from_weekday_of_month_opt(
+                year,
+                rule.month,
+                wd,
+                u8::try_from(nth.max(1)).ok()?,
+            )
         } else {
             let next_month = if rule.month == 12 {
                 NaiveDate::from_ymd_opt(year + 1, 1, 1)?
@@ -364,16 +388,14 @@ fn rule_date(rule: &YearlyRule, year: i32) -> Option<NaiveDate> {
             };
             let last = next_month.pred_opt()?;
             let back = (7 + last.weekday().num_days_from_monday() - wd.num_days_from_monday()) % 7;
-            let d = last - Duration::days(i64::from(back)) - Duration::weeks(i64::from(nth.unsigned_abs()) - 1);
+            let d = last
+                - Duration::days(i64::from(back))
+                - Duration::weeks(i64::from(nth.unsigned_abs()) - 1);
             (d.month() == rule.month).then_some(d)
         };
     }
     let md = rule.month_day?;
-    if md > 0 {
-        NaiveDate::from_ymd_opt(year, rule.month, u32::try_from(md).ok()?)
-    } else {
-        None
-    }
+    if md > 0 { NaiveDate::from_ymd_opt(year, rule.month, u32::try_from(md).ok()?) } else { None }
 }
 
 #[cfg(test)]
@@ -395,7 +417,13 @@ mod tests {
         assert!(matches!(z, Zone::Rules(_)));
         // Winter: +01:00; summer: +02:00 (same as Europe/Berlin).
         let berlin = Zone::from_name("Europe/Berlin").unwrap();
-        for t in ["20270116T100000", "20270716T100000", "20270328T010000", "20271031T040000", "20270330T100000"] {
+        for t in [
+            "20270116T100000",
+            "20270716T100000",
+            "20270328T010000",
+            "20271031T040000",
+            "20270330T100000",
+        ] {
             assert_eq!(z.to_utc(&local(t)), berlin.to_utc(&local(t)), "{t}");
         }
         assert!(r.unknown_tzids().is_empty());
@@ -415,8 +443,14 @@ mod tests {
     fn dst_gap_moves_forward_and_fold_takes_first() {
         let z = Zone::from_name("Europe/Berlin").unwrap();
         // 02:30 does not exist on 2027-03-28: it becomes 03:30 CEST = 01:30Z.
-        assert_eq!(z.to_utc(&local("20270328T023000")).unwrap().to_rfc3339(), "2027-03-28T01:30:00+00:00");
+        assert_eq!(
+            z.to_utc(&local("20270328T023000")).unwrap().to_rfc3339(),
+            "2027-03-28T01:30:00+00:00"
+        );
         // 02:30 happens twice on 2027-10-31: the first is CEST = 00:30Z.
-        assert_eq!(z.to_utc(&local("20271031T023000")).unwrap().to_rfc3339(), "2027-10-31T00:30:00+00:00");
+        assert_eq!(
+            z.to_utc(&local("20271031T023000")).unwrap().to_rfc3339(),
+            "2027-10-31T00:30:00+00:00"
+        );
     }
 }

@@ -23,6 +23,13 @@ pub enum IdentityError {
     RecipientNotOrganizer(String),
     /// No attendee of the reply was sent by the senders.
     NoAttendeeFromSender(Vec<String>),
+    /// A known event is updated through a SENT-BY it did not name before.
+    NewSentBy {
+        /// The organiser.
+        organizer: String,
+        /// The sender acting for them.
+        sent_by: String,
+    },
     /// A known event's organiser changed, and the policy forbids it.
     OrganiserReplaced {
         /// The stored organiser.
@@ -37,12 +44,29 @@ impl fmt::Display for IdentityError {
         match self {
             IdentityError::NoOrganizer => write!(f, "no ORGANIZER"),
             IdentityError::NotFromOrganizer { organizer, senders } => {
-                write!(f, "organiser {organizer} (or its SENT-BY) is not among the senders {}", senders.join(", "))
+                write!(
+                    f,
+                    "organiser {organizer} (or its SENT-BY) is not among the senders {}",
+                    senders.join(", ")
+                )
             }
-            IdentityError::RecipientNotAttendee(r) => write!(f, "recipient {r} is not an attendee and not a delegate"),
-            IdentityError::RecipientNotOrganizer(r) => write!(f, "recipient {r} is not the organiser"),
-            IdentityError::NoAttendeeFromSender(s) => write!(f, "no attendee was sent by the senders {}", s.join(", ")),
-            IdentityError::OrganiserReplaced { old, new } => write!(f, "organiser changed from {old} to {new}, which the organiser_replacement preference does not allow"),
+            IdentityError::RecipientNotAttendee(r) => {
+                write!(f, "recipient {r} is not an attendee and not a delegate")
+            }
+            IdentityError::RecipientNotOrganizer(r) => {
+                write!(f, "recipient {r} is not the organiser")
+            }
+            IdentityError::NoAttendeeFromSender(s) => {
+                write!(f, "no attendee was sent by the senders {}", s.join(", "))
+            }
+            IdentityError::NewSentBy { organizer, sent_by } => write!(
+                f,
+                "{sent_by} acts for organiser {organizer} through SENT-BY, but the stored event does not name {sent_by} as SENT-BY"
+            ),
+            IdentityError::OrganiserReplaced { old, new } => write!(
+                f,
+                "organiser changed from {old} to {new}, which the organiser_replacement preference does not allow"
+            ),
         }
     }
 }
@@ -85,21 +109,59 @@ pub fn check_from_organizer(
 /// Checks a message to the organiser (REPLY, COUNTER, REFRESH; free/busy
 /// REPLY): the recipient is the ORGANIZER, and returns the attendees sent by
 /// a sender (at least one).
-pub fn check_to_organizer(obj: &Object, senders: &[CalAddress], recipient: &CalAddress) -> Result<Vec<Participant>, IdentityError> {
+pub fn check_to_organizer(
+    obj: &Object,
+    senders: &[CalAddress],
+    recipient: &CalAddress,
+) -> Result<Vec<Participant>, IdentityError> {
     let org = obj.organizer().ok_or(IdentityError::NoOrganizer)?;
     if org.address != *recipient {
         return Err(IdentityError::RecipientNotOrganizer(recipient.to_string()));
     }
-    let from: Vec<Participant> = obj.attendees().into_iter().filter(|a| a.sent_by_any(senders)).collect();
+    let from: Vec<Participant> =
+        obj.attendees().into_iter().filter(|a| a.sent_by_any(senders)).collect();
     if from.is_empty() {
-        return Err(IdentityError::NoAttendeeFromSender(senders.iter().map(ToString::to_string).collect()));
+        return Err(IdentityError::NoAttendeeFromSender(
+            senders.iter().map(ToString::to_string).collect(),
+        ));
     }
     Ok(from)
 }
 
+/// SENT-BY continuity for known events: a message that reaches us only
+/// because the organiser's SENT-BY names a sender may update a stored event
+/// only if the stored event named the same SENT-BY. Anybody can write a
+/// SENT-BY; for a new event the recipient has nothing better to go on, but
+/// an event it already holds must not be taken over that way (imip-agent
+/// 0.3 accepted any SENT-BY).
+pub fn check_sent_by_continuity(
+    stored: Option<&Object>,
+    incoming: &Object,
+    senders: &[CalAddress],
+) -> Result<(), IdentityError> {
+    let (Some(stored), Some(org)) = (stored, incoming.organizer()) else { return Ok(()) };
+    if senders.contains(&org.address) {
+        return Ok(());
+    }
+    let Some(via) = org.sent_by.clone() else { return Ok(()) };
+    let known = stored.organizer().and_then(|o| o.sent_by);
+    if known.as_ref() == Some(&via) {
+        Ok(())
+    } else {
+        Err(IdentityError::NewSentBy {
+            organizer: org.address.to_string(),
+            sent_by: via.to_string(),
+        })
+    }
+}
+
 /// The organiser-replacement rule: may `incoming`'s organiser take over an
 /// event stored with another organiser?
-pub fn organiser_change_allowed(stored: &Object, incoming: &Object, policy: OrganiserReplacement) -> Result<(), IdentityError> {
+pub fn organiser_change_allowed(
+    stored: &Object,
+    incoming: &Object,
+    policy: OrganiserReplacement,
+) -> Result<(), IdentityError> {
     let (Some(old), Some(new)) = (stored.organizer(), incoming.organizer()) else { return Ok(()) };
     if old.address == new.address {
         return Ok(());
@@ -109,7 +171,14 @@ pub fn organiser_change_allowed(stored: &Object, incoming: &Object, policy: Orga
         OrganiserReplacement::Never => false,
         OrganiserReplacement::Attendee => stored.has_attendee(&new.address),
     };
-    if allowed { Ok(()) } else { Err(IdentityError::OrganiserReplaced { old: old.address.to_string(), new: new.address.to_string() }) }
+    if allowed {
+        Ok(())
+    } else {
+        Err(IdentityError::OrganiserReplaced {
+            old: old.address.to_string(),
+            new: new.address.to_string(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -118,7 +187,10 @@ mod tests {
     use super::*;
 
     fn obj(lines: &str) -> Object {
-        Object::from_stored(&format!("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\r\n{lines}END:VEVENT\r\nEND:VCALENDAR\r\n")).unwrap()
+        Object::from_stored(&format!(
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\r\n{lines}END:VEVENT\r\nEND:VCALENDAR\r\n"
+        ))
+        .unwrap()
     }
 
     fn a(s: &str) -> CalAddress {
@@ -127,25 +199,38 @@ mod tests {
 
     #[test]
     fn organiser_or_sent_by_must_be_a_sender() {
-        let o = obj("ORGANIZER;SENT-BY=\"mailto:sec@x\":mailto:boss@x\r\nATTENDEE:mailto:room@x\r\n");
+        let o =
+            obj("ORGANIZER;SENT-BY=\"mailto:sec@x\":mailto:boss@x\r\nATTENDEE:mailto:room@x\r\n");
         assert!(check_from_organizer(&o, &[a("boss@x")], &a("room@x"), true).is_ok());
         assert!(check_from_organizer(&o, &[a("sec@x")], &a("room@x"), true).is_ok());
-        assert!(matches!(check_from_organizer(&o, &[a("mallory@x")], &a("room@x"), true), Err(IdentityError::NotFromOrganizer { .. })));
-        assert!(matches!(check_from_organizer(&o, &[a("boss@x")], &a("other@x"), true), Err(IdentityError::RecipientNotAttendee(_))));
+        assert!(matches!(
+            check_from_organizer(&o, &[a("mallory@x")], &a("room@x"), true),
+            Err(IdentityError::NotFromOrganizer { .. })
+        ));
+        assert!(matches!(
+            check_from_organizer(&o, &[a("boss@x")], &a("other@x"), true),
+            Err(IdentityError::RecipientNotAttendee(_))
+        ));
     }
 
     #[test]
     fn delegation_must_be_cross_checked() {
-        let good = obj("ORGANIZER:mailto:boss@x\r\nATTENDEE;PARTSTAT=DELEGATED;DELEGATED-TO=\"mailto:d@x\":mailto:a@x\r\nATTENDEE;DELEGATED-FROM=\"mailto:a@x\":mailto:d@x\r\n");
+        let good = obj(
+            "ORGANIZER:mailto:boss@x\r\nATTENDEE;PARTSTAT=DELEGATED;DELEGATED-TO=\"mailto:d@x\":mailto:a@x\r\nATTENDEE;DELEGATED-FROM=\"mailto:a@x\":mailto:d@x\r\n",
+        );
         assert!(is_valid_delegate(&good, &a("d@x")));
         assert!(check_from_organizer(&good, &[a("a@x")], &a("d@x"), true).is_ok());
-        let forged = obj("ORGANIZER:mailto:boss@x\r\nATTENDEE:mailto:a@x\r\nATTENDEE;DELEGATED-FROM=\"mailto:a@x\":mailto:d@x\r\n");
+        let forged = obj(
+            "ORGANIZER:mailto:boss@x\r\nATTENDEE:mailto:a@x\r\nATTENDEE;DELEGATED-FROM=\"mailto:a@x\":mailto:d@x\r\n",
+        );
         assert!(!is_valid_delegate(&forged, &a("d@x")));
     }
 
     #[test]
     fn replies_need_the_organiser_as_recipient() {
-        let o = obj("ORGANIZER:mailto:boss@x\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x\r\nATTENDEE:mailto:b@x\r\n");
+        let o = obj(
+            "ORGANIZER:mailto:boss@x\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x\r\nATTENDEE:mailto:b@x\r\n",
+        );
         let from = check_to_organizer(&o, &[a("a@x")], &a("boss@x")).unwrap();
         assert_eq!(from.len(), 1);
         assert!(check_to_organizer(&o, &[a("a@x")], &a("b@x")).is_err());
@@ -153,13 +238,33 @@ mod tests {
     }
 
     #[test]
+    fn sent_by_must_be_known_for_stored_events() {
+        let stored = obj("ORGANIZER;SENT-BY=\"mailto:sec@x\":mailto:boss@x\r\n");
+        let bare = obj("ORGANIZER:mailto:boss@x\r\n");
+        let via_sec = obj("ORGANIZER;SENT-BY=\"mailto:sec@x\":mailto:boss@x\r\n");
+        let via_mallory = obj("ORGANIZER;SENT-BY=\"mailto:mallory@x\":mailto:boss@x\r\n");
+        assert!(check_sent_by_continuity(Some(&stored), &via_sec, &[a("sec@x")]).is_ok());
+        assert!(check_sent_by_continuity(Some(&stored), &via_mallory, &[a("mallory@x")]).is_err());
+        assert!(check_sent_by_continuity(Some(&bare), &via_sec, &[a("sec@x")]).is_err());
+        assert!(check_sent_by_continuity(Some(&bare), &via_mallory, &[a("boss@x")]).is_ok());
+        assert!(check_sent_by_continuity(None, &via_mallory, &[a("mallory@x")]).is_ok());
+    }
+
+    #[test]
     fn organiser_replacement_policies() {
         let stored = obj("ORGANIZER:mailto:boss@x\r\nATTENDEE:mailto:a@x\r\n");
         let by_attendee = obj("ORGANIZER:mailto:a@x\r\n");
         let by_stranger = obj("ORGANIZER:mailto:z@x\r\n");
-        assert!(organiser_change_allowed(&stored, &by_attendee, OrganiserReplacement::Attendee).is_ok());
-        assert!(organiser_change_allowed(&stored, &by_stranger, OrganiserReplacement::Attendee).is_err());
+        assert!(
+            organiser_change_allowed(&stored, &by_attendee, OrganiserReplacement::Attendee).is_ok()
+        );
+        assert!(
+            organiser_change_allowed(&stored, &by_stranger, OrganiserReplacement::Attendee)
+                .is_err()
+        );
         assert!(organiser_change_allowed(&stored, &by_stranger, OrganiserReplacement::Any).is_ok());
-        assert!(organiser_change_allowed(&stored, &by_attendee, OrganiserReplacement::Never).is_err());
+        assert!(
+            organiser_change_allowed(&stored, &by_attendee, OrganiserReplacement::Never).is_err()
+        );
     }
 }

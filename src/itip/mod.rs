@@ -7,6 +7,9 @@ pub mod identity;
 pub mod newness;
 pub mod reply;
 
-pub use identity::{IdentityError, check_from_organizer, check_to_organizer, organiser_change_allowed};
+pub use identity::{
+    IdentityError, check_from_organizer, check_sent_by_continuity, check_to_organizer,
+    organiser_change_allowed,
+};
 pub use newness::{Newness, newness};
 pub use reply::{attendee_reply, refresh_request};

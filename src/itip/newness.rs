@@ -28,7 +28,9 @@ impl Newness {
 /// corrupt DTSTAMP).
 pub fn newness(incoming: &Object, stored: Option<&Object>, relaxed: bool) -> Newness {
     let Some(stored) = stored else { return Newness::New };
-    let (Some(si), Some(ss)) = (incoming.sequence(), stored.sequence()) else { return Newness::Newer };
+    let (Some(si), Some(ss)) = (incoming.sequence(), stored.sequence()) else {
+        return Newness::Newer;
+    };
     if si > ss {
         return Newness::Newer;
     }
@@ -66,12 +68,27 @@ mod tests {
     fn the_rules() {
         let stored = obj(Some(1), Some("20270101T100000Z"));
         assert_eq!(newness(&obj(Some(1), None), None, false), Newness::New);
-        assert_eq!(newness(&obj(Some(2), Some("20260101T000000Z")), Some(&stored), false), Newness::Newer);
-        assert_eq!(newness(&obj(Some(0), Some("20280101T000000Z")), Some(&stored), false), Newness::Stale);
-        assert_eq!(newness(&obj(Some(1), Some("20261231T000000Z")), Some(&stored), false), Newness::Stale);
-        assert_eq!(newness(&obj(Some(1), Some("20270101T100000Z")), Some(&stored), false), Newness::Newer);
+        assert_eq!(
+            newness(&obj(Some(2), Some("20260101T000000Z")), Some(&stored), false),
+            Newness::Newer
+        );
+        assert_eq!(
+            newness(&obj(Some(0), Some("20280101T000000Z")), Some(&stored), false),
+            Newness::Stale
+        );
+        assert_eq!(
+            newness(&obj(Some(1), Some("20261231T000000Z")), Some(&stored), false),
+            Newness::Stale
+        );
+        assert_eq!(
+            newness(&obj(Some(1), Some("20270101T100000Z")), Some(&stored), false),
+            Newness::Newer
+        );
         assert_eq!(newness(&obj(Some(1), None), Some(&stored), false), Newness::Stale);
-        assert_eq!(newness(&obj(Some(1), Some("20261231T000000Z")), Some(&stored), true), Newness::Newer);
+        assert_eq!(
+            newness(&obj(Some(1), Some("20261231T000000Z")), Some(&stored), true),
+            Newness::Newer
+        );
         assert_eq!(newness(&obj(None, None), Some(&stored), false), Newness::Newer);
     }
 }

@@ -38,7 +38,8 @@ fn mailbox(addr: &str) -> Option<Mailbox> {
 fn calendar_part(fold: Option<usize>, cal: &CalendarAttachment) -> SinglePart {
     let ctype = format!("text/calendar; charset=\"utf-8\"; method=\"{}\"", cal.method.as_str());
     let ics = refold(&cal.ics, fold);
-    let body = Body::new_with_encoding(ics.clone(), ContentTransferEncoding::Base64).unwrap_or_else(|_| Body::new(ics));
+    let body = Body::new_with_encoding(ics.clone(), ContentTransferEncoding::Base64)
+        .unwrap_or_else(|_| Body::new(ics));
     let ct = ContentType::parse(&ctype).unwrap_or(ContentType::TEXT_PLAIN);
     SinglePart::builder().header(ct).body(body)
 }
@@ -67,17 +68,34 @@ impl Composer<'_> {
     /// renders best); further calendars (bundled free/busy) in an enclosing
     /// `multipart/mixed`. Without an explanation and with one calendar, the
     /// message is that calendar part.
-    pub fn calendar_message(&self, to: &[String], lang: Lang, text: Option<&str>, calendars: &[CalendarAttachment]) -> Vec<u8> {
+    pub fn calendar_message(
+        &self,
+        to: &[String],
+        lang: Lang,
+        text: Option<&str>,
+        calendars: &[CalendarAttachment],
+    ) -> Vec<u8> {
         let b = self.base(to, tr(lang, Text::Subject));
         let Some((first, rest)) = calendars.split_first() else {
-            return b.singlepart(text_part(text.unwrap_or(""))).map(|m| m.formatted()).unwrap_or_default();
+            return b
+                .singlepart(text_part(text.unwrap_or("")))
+                .map(|m| m.formatted())
+                .unwrap_or_default();
         };
         let msg = match (text, rest.is_empty()) {
             (None, true) => b.singlepart(calendar_part(self.fold, first)),
-            (Some(t), true) => b.multipart(MultiPart::alternative().singlepart(text_part(t)).singlepart(calendar_part(self.fold, first))),
+            (Some(t), true) => b.multipart(
+                MultiPart::alternative()
+                    .singlepart(text_part(t))
+                    .singlepart(calendar_part(self.fold, first)),
+            ),
             (t, false) => {
                 let head = match t {
-                    Some(t) => MultiPart::mixed().multipart(MultiPart::alternative().singlepart(text_part(t)).singlepart(calendar_part(self.fold, first))),
+                    Some(t) => MultiPart::mixed().multipart(
+                        MultiPart::alternative()
+                            .singlepart(text_part(t))
+                            .singlepart(calendar_part(self.fold, first)),
+                    ),
                     None => MultiPart::mixed().singlepart(calendar_part(self.fold, first)),
                 };
                 let all = rest.iter().fold(head, |m, c| m.singlepart(calendar_part(self.fold, c)));
@@ -92,15 +110,26 @@ impl Composer<'_> {
     /// readable text part, and, when wrapping, the original attached as
     /// `message/rfc822`. imip-agent put the texts in the MIME preamble, which
     /// most mail programs never show; a text part is what the user sees.
-    pub fn summary_message(&self, headers: &[(String, String)], to: &str, texts: &[String], original: Option<&[u8]>) -> Vec<u8> {
-        let find = |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
+    pub fn summary_message(
+        &self,
+        headers: &[(String, String)],
+        to: &str,
+        texts: &[String],
+        original: Option<&[u8]>,
+    ) -> Vec<u8> {
+        let find = |n: &str| {
+            headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone())
+        };
         let subject = find("Subject").unwrap_or_default();
         let mut b = Message::builder().subject(subject).date(self.now.into());
-        let from = find("From").and_then(|f| f.parse::<Mailbox>().ok()).or_else(|| mailbox(self.from));
+        let from =
+            find("From").and_then(|f| f.parse::<Mailbox>().ok()).or_else(|| mailbox(self.from));
         if let Some(f) = from {
             b = b.from(f);
         }
-        let tos: Vec<Mailbox> = find("To").map(|t| t.split(',').filter_map(|x| x.trim().parse::<Mailbox>().ok()).collect()).unwrap_or_default();
+        let tos: Vec<Mailbox> = find("To")
+            .map(|t| t.split(',').filter_map(|x| x.trim().parse::<Mailbox>().ok()).collect())
+            .unwrap_or_default();
         if tos.is_empty() {
             if let Some(m) = mailbox(to) {
                 b = b.to(m);
@@ -117,9 +146,10 @@ impl Composer<'_> {
         let msg = match original {
             None => b.singlepart(text_part(&text)),
             Some(orig) => {
-                let body = Body::new_with_encoding(orig.to_vec(), ContentTransferEncoding::EightBit)
-                    .or_else(|v| Body::new_with_encoding(v, ContentTransferEncoding::Binary))
-                    .unwrap_or_else(|v| Body::new(v));
+                let body =
+                    Body::new_with_encoding(orig.to_vec(), ContentTransferEncoding::EightBit)
+                        .or_else(|v| Body::new_with_encoding(v, ContentTransferEncoding::Binary))
+                        .unwrap_or_else(Body::new);
                 let att = SinglePart::builder()
                     .header(ContentType::parse("message/rfc822").unwrap_or(ContentType::TEXT_PLAIN))
                     .body(body);
@@ -155,7 +185,12 @@ mod tests {
     use chrono::TimeZone;
 
     fn composer(ids: &CounterIdGen) -> Composer<'_> {
-        Composer { from: "calendar@example.com", ids, now: Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap(), fold: None }
+        Composer {
+            from: "calendar@example.com",
+            ids,
+            now: Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap(),
+            fold: None,
+        }
     }
 
     const ICS: &str = "BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Møte\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
@@ -183,8 +218,16 @@ mod tests {
     fn summary_wraps_the_original() {
         let ids = CounterIdGen::new("t");
         let orig = b"From: Paul <paul@example.com>\r\nTo: vincent@example.com\r\nSubject: Invitation\r\n\r\nbody\r\n";
-        let headers = vec![("From".to_string(), "Paul <paul@example.com>".to_string()), ("Subject".to_string(), "Invitation".to_string())];
-        let bytes = composer(&ids).summary_message(&headers, "vincent@example.com", &["An event invitation has been received.".into()], Some(orig));
+        let headers = vec![
+            ("From".to_string(), "Paul <paul@example.com>".to_string()),
+            ("Subject".to_string(), "Invitation".to_string()),
+        ];
+        let bytes = composer(&ids).summary_message(
+            &headers,
+            "vincent@example.com",
+            &["An event invitation has been received.".into()],
+            Some(orig),
+        );
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.contains("message/rfc822"), "{text}");
         assert!(text.contains("Subject: Invitation"));

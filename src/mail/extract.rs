@@ -27,7 +27,12 @@ pub struct MailLimits {
 
 impl Default for MailLimits {
     fn default() -> Self {
-        Self { max_message_size: 25 << 20, max_depth: 16, max_parts: 500, max_calendar_size: 4 << 20 }
+        Self {
+            max_message_size: 25 << 20,
+            max_depth: 16,
+            max_parts: 500,
+            max_calendar_size: 4 << 20,
+        }
     }
 }
 
@@ -110,16 +115,24 @@ impl InboundMessage {
             if name.eq_ignore_ascii_case("Authentication-Results") {
                 out.authentication_results.push(unfold_header(value));
             }
-            if name.eq_ignore_ascii_case("Accept-Language") || name.eq_ignore_ascii_case("Content-Language") {
+            if name.eq_ignore_ascii_case("Accept-Language")
+                || name.eq_ignore_ascii_case("Content-Language")
+            {
                 out.languages.extend(
-                    value.split(',').map(|l| l.split(';').next().unwrap_or("").trim().to_string()).filter(|l| !l.is_empty()),
+                    value
+                        .split(',')
+                        .map(|l| l.split(';').next().unwrap_or("").trim().to_string())
+                        .filter(|l| !l.is_empty()),
                 );
             }
             if name.eq_ignore_ascii_case("Received") {
                 out.received_count += 1;
                 out.received.push(unfold_header(value));
             }
-            if ["from", "to", "cc", "subject", "date", "message-id"].iter().any(|h| name.eq_ignore_ascii_case(h)) {
+            if ["from", "to", "cc", "subject", "date", "message-id"]
+                .iter()
+                .any(|h| name.eq_ignore_ascii_case(h))
+            {
                 out.raw_headers.push((name.to_string(), unfold_header(value)));
             }
         }
@@ -148,14 +161,19 @@ struct Walker<'a, 'o> {
 fn is_calendar_type(ctype: &str, name: Option<&str>) -> bool {
     matches!(
         ctype,
-        "text/calendar" | "text/x-vcalendar" | "application/ics" | "application/x-ics" | "text/x-calendar"
+        "text/calendar"
+            | "text/x-vcalendar"
+            | "application/ics"
+            | "application/x-ics"
+            | "text/x-calendar"
     ) || octet_stream_ics(ctype, name)
 }
 
 /// Some web mailers and Lotus Notes attach invitations as
 /// `application/octet-stream` named `*.ics`; they are read as calendars.
 fn octet_stream_ics(ctype: &str, name: Option<&str>) -> bool {
-    ctype == "application/octet-stream" && name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".ics"))
+    ctype == "application/octet-stream"
+        && name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".ics"))
 }
 
 impl Walker<'_, '_> {
@@ -169,7 +187,10 @@ impl Walker<'_, '_> {
         while let Some((id, d)) = stack.pop() {
             self.parts_seen += 1;
             if self.parts_seen > self.limits.max_parts {
-                self.out.diagnostics.push(format!("more than {} MIME parts; the rest not examined", self.limits.max_parts));
+                self.out.diagnostics.push(format!(
+                    "more than {} MIME parts; the rest not examined",
+                    self.limits.max_parts
+                ));
                 return;
             }
             let Some(part) = msg.parts.get(id as usize) else { continue };
@@ -186,7 +207,8 @@ impl Walker<'_, '_> {
                 self.out.is_bounce = true;
             }
             if ctype == "multipart/report" {
-                let report = part.content_type().and_then(|c| c.attribute("report-type")).unwrap_or("");
+                let report =
+                    part.content_type().and_then(|c| c.attribute("report-type")).unwrap_or("");
                 if report.eq_ignore_ascii_case("delivery-status") {
                     self.out.is_bounce = true;
                 }
@@ -194,7 +216,10 @@ impl Walker<'_, '_> {
             match &part.body {
                 PartType::Multipart(children) => {
                     if d + 1 > self.limits.max_depth {
-                        self.out.diagnostics.push(format!("MIME nesting deeper than {}; not examined", self.limits.max_depth));
+                        self.out.diagnostics.push(format!(
+                            "MIME nesting deeper than {}; not examined",
+                            self.limits.max_depth
+                        ));
                         continue;
                     }
                     for c in children.iter().rev() {
@@ -203,7 +228,10 @@ impl Walker<'_, '_> {
                 }
                 PartType::Message(inner) => {
                     if d + 1 > self.limits.max_depth {
-                        self.out.diagnostics.push(format!("MIME nesting deeper than {}; not examined", self.limits.max_depth));
+                        self.out.diagnostics.push(format!(
+                            "MIME nesting deeper than {}; not examined",
+                            self.limits.max_depth
+                        ));
                         continue;
                     }
                     self.walk(inner, d + 1, true);
@@ -211,7 +239,10 @@ impl Walker<'_, '_> {
                 _ if is_calendar_type(&ctype, name.as_deref()) => {
                     let bytes = self.body_bytes(part);
                     if bytes.len() > self.limits.max_calendar_size {
-                        self.out.diagnostics.push(format!("calendar part of {} bytes exceeds the limit; ignored", bytes.len()));
+                        self.out.diagnostics.push(format!(
+                            "calendar part of {} bytes exceeds the limit; ignored",
+                            bytes.len()
+                        ));
                         continue;
                     }
                     let text = decode_calendar_bytes(&bytes, charset.as_deref());
@@ -256,7 +287,9 @@ impl Walker<'_, '_> {
 fn base64_lenient(raw: &[u8]) -> Option<Vec<u8>> {
     let mut clean: Vec<u8> = raw.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
     // Stop at the first character that cannot be base64 (a stray boundary).
-    if let Some(p) = clean.iter().position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))) {
+    if let Some(p) =
+        clean.iter().position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+    {
         clean.truncate(p);
     }
     while !clean.len().is_multiple_of(4) {

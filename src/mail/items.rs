@@ -30,17 +30,33 @@ pub struct ItemsOutcome {
 
 /// Decides the method of one calendar from the part's `method` parameter and
 /// the calendar's METHOD property.
-fn effective_method(param: Option<&Method>, inner: Option<&Method>, counter_as_request: bool) -> Result<(Method, Option<String>), String> {
+fn effective_method(
+    param: Option<&Method>,
+    inner: Option<&Method>,
+    counter_as_request: bool,
+) -> Result<(Method, Option<String>), String> {
     match (param, inner) {
         (Some(p), Some(i)) if p == i => Ok((i.clone(), None)),
         (Some(Method::Request), Some(Method::Counter)) if counter_as_request => Ok((
             Method::Counter,
             Some("COUNTER in a part labelled method=REQUEST accepted as COUNTER (Kontact)".into()),
         )),
-        (Some(p), Some(i)) => Err(format!("METHOD {i} contradicts the part's method={p}; calendar ignored")),
-        (Some(p), None) => Ok((p.clone(), Some(format!("no METHOD in the calendar; method={p} from the Content-Type used")))),
-        (None, Some(i)) => Ok((i.clone(), Some(format!("no method parameter on the part; METHOD:{i} from the calendar used (Apple Mail)")))),
-        (None, None) => Err("neither a method parameter nor a METHOD property: not an iTIP message".into()),
+        (Some(p), Some(i)) => {
+            Err(format!("METHOD {i} contradicts the part's method={p}; calendar ignored"))
+        }
+        (Some(p), None) => Ok((
+            p.clone(),
+            Some(format!("no METHOD in the calendar; method={p} from the Content-Type used")),
+        )),
+        (None, Some(i)) => Ok((
+            i.clone(),
+            Some(format!(
+                "no method parameter on the part; METHOD:{i} from the calendar used (Apple Mail)"
+            )),
+        )),
+        (None, None) => {
+            Err("neither a method parameter nor a METHOD property: not an iTIP message".into())
+        }
     }
 }
 
@@ -55,14 +71,20 @@ pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOut
         return out;
     }
     let zones = ZoneResolver::empty(Zone::Utc);
-    let mut seen: Vec<(String, String, Option<String>, String, Option<i64>)> = Vec::new();
+    // (method, kind, UID, RECURRENCE-ID, SEQUENCE)
+    type Key = (String, String, Option<String>, String, Option<i64>);
+    let mut seen: Vec<Key> = Vec::new();
     for (i, part) in msg.calendar_parts.iter().enumerate() {
         let parsed = parse_calendar_text(&part.text, ParseLimits::default());
         for d in parsed.diagnostics {
             out.notes.push(format!("part {}: {d}", i + 1));
         }
         for cal in parsed.calendars {
-            let (method, note) = match effective_method(part.method_param.as_ref(), cal.method.as_ref(), counter_as_request) {
+            let (method, note) = match effective_method(
+                part.method_param.as_ref(),
+                cal.method.as_ref(),
+                counter_as_request,
+            ) {
                 Ok(m) => m,
                 Err(e) => {
                     out.notes.push(format!("part {}: {e}", i + 1));
@@ -84,7 +106,10 @@ pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOut
                     object.sequence(),
                 );
                 if seen.contains(&key) {
-                    out.notes.push(format!("part {}: duplicate of an earlier calendar part; ignored", i + 1));
+                    out.notes.push(format!(
+                        "part {}: duplicate of an earlier calendar part; ignored",
+                        i + 1
+                    ));
                     continue;
                 }
                 seen.push(key);
@@ -108,21 +133,30 @@ mod tests {
 
     #[test]
     fn mismatch_is_ignored_and_counter_leniency_applies() {
-        let meetup = format!("Content-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:PUBLISH\r\n{EV}END:VCALENDAR\r\n");
+        let meetup = format!(
+            "Content-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:PUBLISH\r\n{EV}END:VCALENDAR\r\n"
+        );
         let o = items(&meetup);
         assert!(o.items.is_empty());
         assert!(!o.handled);
-        let kontact = format!("Content-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:COUNTER\r\n{EV}END:VCALENDAR\r\n");
+        let kontact = format!(
+            "Content-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:COUNTER\r\n{EV}END:VCALENDAR\r\n"
+        );
         assert_eq!(items(&kontact).items[0].method, Method::Counter);
     }
 
     #[test]
     fn method_from_either_side() {
-        let no_method = format!("Content-Type: text/calendar; method=CANCEL\r\n\r\nBEGIN:VCALENDAR\r\n{EV}END:VCALENDAR\r\n");
+        let no_method = format!(
+            "Content-Type: text/calendar; method=CANCEL\r\n\r\nBEGIN:VCALENDAR\r\n{EV}END:VCALENDAR\r\n"
+        );
         assert_eq!(items(&no_method).items[0].method, Method::Cancel);
-        let apple = format!("Content-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REPLY\r\n{EV}END:VCALENDAR\r\n");
+        let apple = format!(
+            "Content-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REPLY\r\n{EV}END:VCALENDAR\r\n"
+        );
         assert_eq!(items(&apple).items[0].method, Method::Reply);
-        let zoom = format!("Content-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\n{EV}END:VCALENDAR\r\n");
+        let zoom =
+            format!("Content-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\n{EV}END:VCALENDAR\r\n");
         let z = items(&zoom);
         assert!(z.items.is_empty() && !z.handled);
     }
@@ -130,7 +164,9 @@ mod tests {
     #[test]
     fn duplicated_parts_are_processed_once() {
         let cal = format!("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\n{EV}END:VCALENDAR\r\n");
-        let raw = format!("Content-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n{cal}\r\n--X\r\nContent-Type: application/ics; name=invite.ics\r\nContent-Disposition: attachment; filename=invite.ics\r\n\r\n{cal}\r\n--X--\r\n");
+        let raw = format!(
+            "Content-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n{cal}\r\n--X\r\nContent-Type: application/ics; name=invite.ics\r\nContent-Disposition: attachment; filename=invite.ics\r\n\r\n{cal}\r\n--X--\r\n"
+        );
         let o = items(&raw);
         assert_eq!(o.items.len(), 1);
         assert!(o.notes.iter().any(|n| n.contains("duplicate")));

@@ -47,7 +47,11 @@ impl Booking {
         let zones = self.object.zones(self.zone());
         let e = expand(&self.object, &zones, &self.expand);
         // A single occurrence booking keeps only its own period.
-        self.occurrences = if self.rid.is_empty() { e.occurrences } else { e.occurrences.into_iter().take(1).collect() };
+        self.occurrences = if self.rid.is_empty() {
+            e.occurrences
+        } else {
+            e.occurrences.into_iter().take(1).collect()
+        };
         self.open_ended = e.open_ended;
         self.truncated = e.truncated;
     }

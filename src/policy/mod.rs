@@ -87,7 +87,12 @@ pub enum Effect {
 /// Read access to what policies consult.
 pub trait PolicyView {
     /// Periods of a collection overlapping [start, end].
-    fn busy(&self, set: &FbSet, start: chrono::DateTime<chrono::Utc>, end: chrono::DateTime<chrono::Utc>) -> InfraResult<Vec<BusyPeriod>>;
+    fn busy(
+        &self,
+        set: &FbSet,
+        start: chrono::DateTime<chrono::Utc>,
+        end: chrono::DateTime<chrono::Utc>,
+    ) -> InfraResult<Vec<BusyPeriod>>;
     /// All periods of a collection.
     fn busy_all(&self, set: &FbSet) -> InfraResult<Vec<BusyPeriod>>;
     /// A policy record.
@@ -118,18 +123,36 @@ pub struct Decision {
 /// TENTATIVE and partial acceptance are kept while later functions accept.
 /// An unknown function name declines with a misconfiguration reason (imip-agent
 /// 0.3 skipped it silently).
-pub fn evaluate(calls: &[FunctionCall], booking: &mut Booking, view: &dyn PolicyView) -> InfraResult<Decision> {
-    let mut decision = Decision { verdict: Verdict::Accept, reason: Text::Scheduled, function: String::new(), trail: Vec::new() };
+pub fn evaluate(
+    calls: &[FunctionCall],
+    booking: &mut Booking,
+    view: &dyn PolicyView,
+) -> InfraResult<Decision> {
+    let mut decision = Decision {
+        verdict: Verdict::Accept,
+        reason: Text::Scheduled,
+        function: String::new(),
+        trail: Vec::new(),
+    };
     for call in calls {
         let Some(f) = functions::lookup(&call.name) else {
             decision.verdict = Verdict::Decline;
             decision.reason = Text::Misconfigured;
             decision.function = call.name.clone();
-            decision.trail.push(format!("{}: unknown scheduling function; declining (misconfiguration)", call.name));
+            decision.trail.push(format!(
+                "{}: unknown scheduling function; declining (misconfiguration)",
+                call.name
+            ));
             return Ok(decision);
         };
         let step = f.evaluate(&call.args, booking, view)?;
-        decision.trail.push(format!("{}{}: {} ({})", call.name, fmt_args(&call.args), step.verdict.label(), step.detail));
+        decision.trail.push(format!(
+            "{}{}: {} ({})",
+            call.name,
+            fmt_args(&call.args),
+            step.verdict.label(),
+            step.detail
+        ));
         decision.function = call.name.clone();
         decision.reason = step.reason;
         match step.verdict {
@@ -184,7 +207,11 @@ fn fmt_args(args: &[String]) -> String {
 
 /// Confirmation effects after an acceptance: each distinct (function,
 /// arguments) pair once.
-pub fn confirm(calls: &[FunctionCall], booking: &Booking, view: &dyn PolicyView) -> InfraResult<Vec<Effect>> {
+pub fn confirm(
+    calls: &[FunctionCall],
+    booking: &Booking,
+    view: &dyn PolicyView,
+) -> InfraResult<Vec<Effect>> {
     let mut seen: Vec<&FunctionCall> = Vec::new();
     let mut out = Vec::new();
     for call in calls {
@@ -200,7 +227,11 @@ pub fn confirm(calls: &[FunctionCall], booking: &Booking, view: &dyn PolicyView)
 }
 
 /// Retraction effects after a cancellation.
-pub fn retract(calls: &[FunctionCall], c: &Cancellation, view: &dyn PolicyView) -> InfraResult<Vec<Effect>> {
+pub fn retract(
+    calls: &[FunctionCall],
+    c: &Cancellation,
+    view: &dyn PolicyView,
+) -> InfraResult<Vec<Effect>> {
     let mut seen: Vec<&FunctionCall> = Vec::new();
     let mut out = Vec::new();
     for call in calls {

@@ -69,7 +69,10 @@ mod tests {
     fn quoted_arguments() {
         let f = parse_functions("schedule_in_freebusy 3\n\n# c\naccess_control_list '/etc/acl file'\nschedule_for_delegate \"q\" most-available\n").unwrap_or_default();
         assert_eq!(f.len(), 3);
-        assert_eq!(f[0], FunctionCall { name: "schedule_in_freebusy".into(), args: vec!["3".into()] });
+        assert_eq!(
+            f[0],
+            FunctionCall { name: "schedule_in_freebusy".into(), args: vec!["3".into()] }
+        );
         assert_eq!(f[1].args, vec!["/etc/acl file".to_string()]);
         assert_eq!(f[2].args, vec!["q".to_string(), "most-available".to_string()]);
         assert!(parse_functions("x 'open").is_err());

@@ -37,7 +37,9 @@ impl PermittedTimes {
         let p = match parts.as_slice() {
             [m] => PermittedTimes { hours: None, minutes: list(m, 59)?, seconds: None },
             [h, m] => PermittedTimes { hours: list(h, 23)?, minutes: list(m, 59)?, seconds: None },
-            [h, m, s] => PermittedTimes { hours: list(h, 23)?, minutes: list(m, 59)?, seconds: list(s, 59)? },
+            [h, m, s] => {
+                PermittedTimes { hours: list(h, 23)?, minutes: list(m, 59)?, seconds: list(s, 59)? }
+            }
             _ => return Err("expected minutes, hours:minutes or hours:minutes:seconds".into()),
         };
         Ok(p)
@@ -69,7 +71,8 @@ impl PermittedTimes {
         // A constrained minute implies whole minutes unless seconds are
         // given; a constrained hour implies whole hours unless minutes are.
         let hours = Self::values(&self.hours, 24, false);
-        let minutes = Self::values(&self.minutes, 60, self.hours.is_some() && self.minutes.is_none());
+        let minutes =
+            Self::values(&self.minutes, 60, self.hours.is_some() && self.minutes.is_none());
         let seconds = Self::values(&self.seconds, 60, self.seconds.is_none());
         for day in 0..=2 {
             let date = t.date() + Duration::days(day);
@@ -89,7 +92,11 @@ impl PermittedTimes {
 
     /// Corrects a period: start and end each move to the next permitted time
     /// (an end moved to before the corrected start is moved on again).
-    pub fn correct(&self, start: &NaiveDateTime, end: &NaiveDateTime) -> Option<(NaiveDateTime, NaiveDateTime)> {
+    pub fn correct(
+        &self,
+        start: &NaiveDateTime,
+        end: &NaiveDateTime,
+    ) -> Option<(NaiveDateTime, NaiveDateTime)> {
         let s = self.next_at_or_after(start)?;
         let mut e = self.next_at_or_after(end)?;
         if e <= s && end > start {
@@ -125,7 +132,10 @@ mod tests {
     #[test]
     fn two_hour_handovers_carry_into_next_day() {
         let p = PermittedTimes::parse("8,10,12,14:0").unwrap();
-        assert_eq!(p.correct(&at("2027-01-01 09:10:00"), &at("2027-01-01 11:00:00")), Some((at("2027-01-01 10:00:00"), at("2027-01-01 12:00:00"))));
+        assert_eq!(
+            p.correct(&at("2027-01-01 09:10:00"), &at("2027-01-01 11:00:00")),
+            Some((at("2027-01-01 10:00:00"), at("2027-01-01 12:00:00")))
+        );
         assert_eq!(p.next_at_or_after(&at("2027-01-01 15:00:00")), Some(at("2027-01-02 08:00:00")));
     }
 

@@ -28,8 +28,17 @@ impl MemoryView {
 }
 
 impl PolicyView for MemoryView {
-    fn busy(&self, set: &FbSet, start: DateTime<Utc>, end: DateTime<Utc>) -> InfraResult<Vec<BusyPeriod>> {
-        Ok(self.sets.get(&set_key(set)).map(|v| v.iter().filter(|p| p.start <= end && p.end >= start).cloned().collect()).unwrap_or_default())
+    fn busy(
+        &self,
+        set: &FbSet,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> InfraResult<Vec<BusyPeriod>> {
+        Ok(self
+            .sets
+            .get(&set_key(set))
+            .map(|v| v.iter().filter(|p| p.start <= end && p.end >= start).cloned().collect())
+            .unwrap_or_default())
     }
     fn busy_all(&self, set: &FbSet) -> InfraResult<Vec<BusyPeriod>> {
         Ok(self.sets.get(&set_key(set)).cloned().unwrap_or_default())
@@ -38,7 +47,12 @@ impl PolicyView for MemoryView {
         Ok(self.kv.get(&(ns.to_string(), key.to_string())).cloned())
     }
     fn kv_list(&self, ns: &str, prefix: &str) -> InfraResult<Vec<(String, String)>> {
-        Ok(self.kv.iter().filter(|((n, k), _)| n == ns && k.starts_with(prefix)).map(|((_, k), v)| (k.clone(), v.clone())).collect())
+        Ok(self
+            .kv
+            .iter()
+            .filter(|((n, k), _)| n == ns && k.starts_with(prefix))
+            .map(|((_, k), v)| (k.clone(), v.clone()))
+            .collect())
     }
     fn pref_of(&self, user: &str, name: &str) -> InfraResult<Option<String>> {
         Ok(self.prefs.get(&(user.to_string(), name.to_string())).cloned())
@@ -53,7 +67,9 @@ pub(crate) fn t(d: u32, h: u32) -> DateTime<Utc> {
 }
 
 pub(crate) fn booking(uid: &str, props: &str) -> Booking {
-    let text = format!("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nORGANIZER:mailto:paul@example.com\r\nATTENDEE:mailto:room@example.com\r\n{props}END:VEVENT\r\nEND:VCALENDAR\r\n");
+    let text = format!(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nORGANIZER:mailto:paul@example.com\r\nATTENDEE:mailto:room@example.com\r\n{props}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    );
     let object = Object::from_stored(&text).unwrap();
     let prefs = Prefs::resolve(&BTreeMap::new(), &[], Some("UTC"));
     let mut b = Booking {
@@ -89,9 +105,18 @@ fn capacity_argument_counts_concurrent_bookings() {
     view.add(FbSet::Own(room()), BusyPeriod::new(t(10, 9), t(10, 11), "a", ""));
     view.add(FbSet::Own(room()), BusyPeriod::new(t(10, 10), t(10, 12), "b", ""));
     let mut b = booking("c", "DTSTART:20270310T103000Z\r\nDTEND:20270310T110000Z\r\n");
-    assert_eq!(evaluate(&calls("schedule_in_freebusy"), &mut b, &view).unwrap().verdict, Verdict::Decline);
-    assert_eq!(evaluate(&calls("schedule_in_freebusy 2"), &mut b, &view).unwrap().verdict, Verdict::Decline);
-    assert_eq!(evaluate(&calls("schedule_in_freebusy 3"), &mut b, &view).unwrap().verdict, Verdict::Accept);
+    assert_eq!(
+        evaluate(&calls("schedule_in_freebusy"), &mut b, &view).unwrap().verdict,
+        Verdict::Decline
+    );
+    assert_eq!(
+        evaluate(&calls("schedule_in_freebusy 2"), &mut b, &view).unwrap().verdict,
+        Verdict::Decline
+    );
+    assert_eq!(
+        evaluate(&calls("schedule_in_freebusy 3"), &mut b, &view).unwrap().verdict,
+        Verdict::Accept
+    );
 }
 
 #[test]
@@ -102,11 +127,17 @@ fn own_periods_and_expired_offers_do_not_conflict() {
     offer.expires = Some(t(1, 0));
     view.add(FbSet::Offers(room()), offer);
     let mut b = booking("same", "DTSTART:20270310T103000Z\r\nDTEND:20270310T110000Z\r\n");
-    assert_eq!(evaluate(&calls("schedule_in_freebusy"), &mut b, &view).unwrap().verdict, Verdict::Accept);
+    assert_eq!(
+        evaluate(&calls("schedule_in_freebusy"), &mut b, &view).unwrap().verdict,
+        Verdict::Accept
+    );
     let mut live = BusyPeriod::new(t(10, 10), t(10, 11), "other2", "");
     live.expires = Some(t(2, 0));
     view.add(FbSet::Offers(room()), live);
-    assert_eq!(evaluate(&calls("schedule_in_freebusy"), &mut b, &view).unwrap().verdict, Verdict::Decline);
+    assert_eq!(
+        evaluate(&calls("schedule_in_freebusy"), &mut b, &view).unwrap().verdict,
+        Verdict::Decline
+    );
 }
 
 #[test]

@@ -80,7 +80,8 @@ enum Length {
 
 fn length_of(obj: &Object, start: &DateTimeValue, zones: &ZoneResolver) -> Length {
     if let Some(end) = obj.dtend() {
-        let same_zone = std::mem::discriminant(start) == std::mem::discriminant(&end) && start.tzid() == end.tzid();
+        let same_zone = std::mem::discriminant(start) == std::mem::discriminant(&end)
+            && start.tzid() == end.tzid();
         if same_zone {
             return Length::Wall((end.local() - start.local()).max(Duration::zero()));
         }
@@ -142,9 +143,17 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
             let mut again = rule::RuleRun::new(rrule, &start, zones, params, true);
             let windowed = again.locals();
             truncated = true;
-            occ.extend(windowed.iter().filter_map(|l| occurrence(&start.with_local(*l), length, zones, &start, false)));
+            occ.extend(
+                windowed.iter().filter_map(|l| {
+                    occurrence(&start.with_local(*l), length, zones, &start, false)
+                }),
+            );
         } else {
-            occ.extend(locals.iter().filter_map(|l| occurrence(&start.with_local(*l), length, zones, &start, false)));
+            occ.extend(
+                locals.iter().filter_map(|l| {
+                    occurrence(&start.with_local(*l), length, zones, &start, false)
+                }),
+            );
         }
         out.truncated = truncated;
     }
@@ -153,7 +162,12 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
         let o = match rd {
             RDate::At(v) => occurrence(&v, length, zones, &start, false),
             RDate::Period(s, e) => match (s.to_utc(zones), e.to_utc(zones)) {
-                (Some(su), Some(eu)) => Some(Occurrence { start: su, end: eu.max(su), rid: start.with_local(s.local()).rid_key(zones), is_main: false }),
+                (Some(su), Some(eu)) => Some(Occurrence {
+                    start: su,
+                    end: eu.max(su),
+                    rid: start.with_local(s.local()).rid_key(zones),
+                    is_main: false,
+                }),
                 _ => None,
             },
             RDate::PeriodDuration(s, d) => s.to_utc(zones).map(|su| Occurrence {
@@ -169,7 +183,8 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
         }
     }
 
-    let exdates: Vec<DateTime<Utc>> = obj.exdates().iter().filter_map(|e| e.to_utc(zones)).collect();
+    let exdates: Vec<DateTime<Utc>> =
+        obj.exdates().iter().filter_map(|e| e.to_utc(zones)).collect();
     occ.retain(|o| !exdates.contains(&o.start));
     // The DTSTART occurrence wins over an identical rule or RDATE occurrence.
     occ.sort_by(|a, b| a.start.cmp(&b.start).then(b.is_main.cmp(&a.is_main)));
@@ -189,7 +204,11 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
 
 /// The local start times of the rule instances of an RRULE, as calcard
 /// computes them (exposed for tests of the adapter).
-pub fn rule_locals(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Vec<NaiveDateTime> {
+pub fn rule_locals(
+    obj: &Object,
+    zones: &ZoneResolver,
+    params: &ExpandParams,
+) -> Vec<NaiveDateTime> {
     let (Some(start), Some(rrule)) = (obj.dtstart(), obj.rrule()) else { return Vec::new() };
     let open = rrule.count.is_none() && rrule.until.is_none();
     rule::RuleRun::new(rrule, &start, zones, params, open).locals()

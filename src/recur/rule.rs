@@ -23,7 +23,8 @@ pub(super) struct RuleRun {
 }
 
 fn floating(local: NaiveDateTime, date_only: bool) -> PartialDateTime {
-    let v = if date_only { DateTimeValue::Date(local.date()) } else { DateTimeValue::Floating(local) };
+    let v =
+        if date_only { DateTimeValue::Date(local.date()) } else { DateTimeValue::Floating(local) };
     v.to_partial()
 }
 
@@ -43,18 +44,25 @@ impl RuleRun {
             match until.has_zone() {
                 true => {
                     // UNTIL in UTC: convert to the DTSTART's wall clock.
-                    let utc = DateTimeValue::from_partial(until, None).and_then(|u| u.to_utc(zones));
+                    let utc =
+                        DateTimeValue::from_partial(until, None).and_then(|u| u.to_utc(zones));
                     match utc {
                         Some(u) => rule.until = Some(floating(zone.from_utc(&u), date_only)),
                         None => diagnostics.push("RRULE UNTIL is not a valid date".into()),
                     }
                 }
-                false if date_only != !until.has_time() => {
+                false if date_only == until.has_time() => {
                     // A DATE UNTIL with a DATE-TIME start (or the reverse):
                     // compare on the whole day (RFC 5545 asks for the same type).
                     let local = DateTimeValue::from_partial(until, None).map(|v| v.local());
                     if let Some(l) = local {
-                        let l = if date_only { l } else { l.date().and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN)) };
+                        let l = if date_only {
+                            l
+                        } else {
+                            l.date().and_time(
+                                NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN),
+                            )
+                        };
                         rule.until = Some(floating(l, date_only));
                     }
                 }
@@ -65,7 +73,9 @@ impl RuleRun {
             let end = zone.from_utc(&params.window_end);
             let window_until = floating(end, date_only);
             let earlier = match (&rule.until, DateTimeValue::from_partial(&window_until, None)) {
-                (Some(u), Some(w)) => DateTimeValue::from_partial(u, None).is_none_or(|u| w.local() < u.local()),
+                (Some(u), Some(w)) => {
+                    DateTimeValue::from_partial(u, None).is_none_or(|u| w.local() < u.local())
+                }
                 _ => true,
             };
             if earlier {
@@ -76,7 +86,10 @@ impl RuleRun {
         ev.entries.push(ICalendarEntry {
             name: ICalendarProperty::Dtstart,
             params: Vec::new(),
-            values: vec![ICalendarValue::PartialDateTime(Box::new(floating(start.local(), date_only)))],
+            values: vec![ICalendarValue::PartialDateTime(Box::new(floating(
+                start.local(),
+                date_only,
+            )))],
         });
         ev.entries.push(ICalendarEntry {
             name: ICalendarProperty::Rrule,

@@ -4,7 +4,9 @@ use crate::ical::{Object, Zone};
 use chrono::TimeZone;
 
 fn obj(props: &str) -> Object {
-    let text = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n{props}END:VEVENT\r\nEND:VCALENDAR\r\n");
+    let text = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n{props}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    );
     Object::from_stored(&text).unwrap()
 }
 
@@ -44,7 +46,9 @@ fn datetime_without_end_has_zero_length_and_date_lasts_a_day() {
 
 #[test]
 fn weekly_count_across_dst_keeps_wall_clock() {
-    let e = run("DTSTART;TZID=Europe/Berlin:20270316T100000\r\nDTEND;TZID=Europe/Berlin:20270316T113000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n");
+    let e = run(
+        "DTSTART;TZID=Europe/Berlin:20270316T100000\r\nDTEND;TZID=Europe/Berlin:20270316T113000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n",
+    );
     assert_eq!(starts(&e), ["2027-03-16T09:00", "2027-03-23T09:00", "2027-03-30T08:00"]);
     assert_eq!(e.occurrences[2].end, utc(2027, 3, 30, 9, 30));
     assert_eq!(e.occurrences[2].rid, "20270330T080000Z");
@@ -54,16 +58,27 @@ fn weekly_count_across_dst_keeps_wall_clock() {
 #[test]
 fn until_in_utc_against_zoned_start() {
     // UNTIL 09:00Z on the 23rd equals the 10:00 CET start: it is included.
-    let e = run("DTSTART;TZID=Europe/Berlin:20270302T100000\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY;UNTIL=20270323T090000Z\r\n");
+    let e = run(
+        "DTSTART;TZID=Europe/Berlin:20270302T100000\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY;UNTIL=20270323T090000Z\r\n",
+    );
     assert_eq!(starts(&e).len(), 4);
 }
 
 #[test]
 fn rdate_exdate_and_periods() {
-    let e = run("DTSTART:20270105T100000Z\r\nDTEND:20270105T110000Z\r\nRRULE:FREQ=DAILY;COUNT=5\r\nEXDATE:20270106T100000Z,20270108T100000Z\r\nRDATE:20270120T100000Z\r\nRDATE;VALUE=PERIOD:20270125T120000Z/20270125T150000Z\r\nRDATE;VALUE=DATE:20270130\r\n");
+    let e = run(
+        "DTSTART:20270105T100000Z\r\nDTEND:20270105T110000Z\r\nRRULE:FREQ=DAILY;COUNT=5\r\nEXDATE:20270106T100000Z,20270108T100000Z\r\nRDATE:20270120T100000Z\r\nRDATE;VALUE=PERIOD:20270125T120000Z/20270125T150000Z\r\nRDATE;VALUE=DATE:20270130\r\n",
+    );
     assert_eq!(
         starts(&e),
-        ["2027-01-05T10:00", "2027-01-07T10:00", "2027-01-09T10:00", "2027-01-20T10:00", "2027-01-25T12:00", "2027-01-29T23:00"]
+        [
+            "2027-01-05T10:00",
+            "2027-01-07T10:00",
+            "2027-01-09T10:00",
+            "2027-01-20T10:00",
+            "2027-01-25T12:00",
+            "2027-01-29T23:00"
+        ]
     );
     let period = &e.occurrences[4];
     assert_eq!(period.end, utc(2027, 1, 25, 15, 0));
@@ -71,13 +86,17 @@ fn rdate_exdate_and_periods() {
 
 #[test]
 fn bysetpos_last_weekday_of_month() {
-    let e = run("DTSTART:20270129T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=MONTHLY;COUNT=3;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1\r\n");
+    let e = run(
+        "DTSTART:20270129T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=MONTHLY;COUNT=3;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1\r\n",
+    );
     assert_eq!(starts(&e), ["2027-01-29T09:00", "2027-02-26T09:00", "2027-03-31T09:00"]);
 }
 
 #[test]
 fn byweekno() {
-    let e = run("DTSTART:20270104T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=YEARLY;COUNT=2;BYWEEKNO=20;BYDAY=MO\r\n");
+    let e = run(
+        "DTSTART:20270104T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=YEARLY;COUNT=2;BYWEEKNO=20;BYDAY=MO\r\n",
+    );
     assert_eq!(starts(&e), ["2027-01-04T09:00", "2027-05-17T09:00", "2028-05-15T09:00"]);
 }
 

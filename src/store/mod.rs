@@ -58,7 +58,8 @@ pub trait StoreTx {
     /// One stored object, active or cancelled.
     fn object(&self, user: &str, uid: &str, rid: &str) -> InfraResult<Option<StoredObject>>;
     /// Stores (inserts or replaces) an object with a status.
-    fn put_object(&mut self, user: &str, obj: &StoredObject, now: DateTime<Utc>) -> InfraResult<()>;
+    fn put_object(&mut self, user: &str, obj: &StoredObject, now: DateTime<Utc>)
+    -> InfraResult<()>;
     /// Removes an object.
     fn delete_object(&mut self, user: &str, uid: &str, rid: &str) -> InfraResult<()>;
     /// The separately stored occurrences of a UID (rid ≠ "").
@@ -66,38 +67,80 @@ pub trait StoreTx {
     /// Removes all separately stored occurrences (and their cancellations).
     fn delete_recurrences(&mut self, user: &str, uid: &str) -> InfraResult<()>;
     /// Lists objects of a user, optionally only those with a given status.
-    fn list_objects(&self, user: &str, status: Option<ObjectStatus>) -> InfraResult<Vec<StoredObject>>;
+    fn list_objects(
+        &self,
+        user: &str,
+        status: Option<ObjectStatus>,
+    ) -> InfraResult<Vec<StoredObject>>;
 
     // Counter-proposals.
     /// Stores an attendee's counter-proposal.
-    fn put_counter(&mut self, user: &str, uid: &str, rid: &str, attendee: &str, text: &str) -> InfraResult<()>;
+    fn put_counter(
+        &mut self,
+        user: &str,
+        uid: &str,
+        rid: &str,
+        attendee: &str,
+        text: &str,
+    ) -> InfraResult<()>;
     /// Counter-proposals for an event occurrence: (attendee, text).
     fn counters(&self, user: &str, uid: &str, rid: &str) -> InfraResult<Vec<(String, String)>>;
     /// Removes counter-proposals (of one attendee, or all).
-    fn delete_counters(&mut self, user: &str, uid: &str, rid: &str, attendee: Option<&str>) -> InfraResult<()>;
+    fn delete_counters(
+        &mut self,
+        user: &str,
+        uid: &str,
+        rid: &str,
+        attendee: Option<&str>,
+    ) -> InfraResult<()>;
 
     // Request queue.
     /// Queues an item for the user's attention ("" or "COUNTER").
     fn queue_request(&mut self, user: &str, uid: &str, rid: &str, kind: &str) -> InfraResult<()>;
     /// Removes queue entries (of one kind, or all).
-    fn dequeue_request(&mut self, user: &str, uid: &str, rid: &str, kind: Option<&str>) -> InfraResult<()>;
+    fn dequeue_request(
+        &mut self,
+        user: &str,
+        uid: &str,
+        rid: &str,
+        kind: Option<&str>,
+    ) -> InfraResult<()>;
     /// The queue.
     fn requests(&self, user: &str) -> InfraResult<Vec<RequestEntry>>;
 
     // Free/busy.
     /// Periods of a collection overlapping or touching [start, end]
     /// (a superset: callers apply their exact overlap rule).
-    fn busy(&self, set: &FbSet, start: DateTime<Utc>, end: DateTime<Utc>) -> InfraResult<Vec<BusyPeriod>>;
+    fn busy(
+        &self,
+        set: &FbSet,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> InfraResult<Vec<BusyPeriod>>;
     /// All periods of a collection, sorted by start.
     fn busy_all(&self, set: &FbSet) -> InfraResult<Vec<BusyPeriod>>;
     /// Periods of a collection belonging to a UID (any occurrence when `rid` is None).
-    fn busy_for_uid(&self, set: &FbSet, uid: &str, rid: Option<&str>) -> InfraResult<Vec<BusyPeriod>>;
+    fn busy_for_uid(
+        &self,
+        set: &FbSet,
+        uid: &str,
+        rid: Option<&str>,
+    ) -> InfraResult<Vec<BusyPeriod>>;
     /// Adds periods.
     fn add_busy(&mut self, set: &FbSet, periods: &[BusyPeriod]) -> InfraResult<()>;
     /// Removes the periods of a UID (one occurrence, or all when `rid` is None).
-    fn remove_busy_for_uid(&mut self, set: &FbSet, uid: &str, rid: Option<&str>) -> InfraResult<usize>;
+    fn remove_busy_for_uid(
+        &mut self,
+        set: &FbSet,
+        uid: &str,
+        rid: Option<&str>,
+    ) -> InfraResult<usize>;
     /// Removes periods overlapping [start, end] (all when the window is None).
-    fn remove_busy_in(&mut self, set: &FbSet, window: Option<(DateTime<Utc>, DateTime<Utc>)>) -> InfraResult<usize>;
+    fn remove_busy_in(
+        &mut self,
+        set: &FbSet,
+        window: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> InfraResult<usize>;
     /// Removes periods whose `expires` is at or before `now`.
     fn purge_expired(&mut self, set: &FbSet, now: DateTime<Utc>) -> InfraResult<usize>;
     /// The "other" participants a user holds records for.

@@ -37,7 +37,9 @@ impl Sender for MboxStdout {
     fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
         eprintln!("{} for {}...", msg.label, msg.to.join(", "));
         let mut out = std::io::stdout().lock();
-        out.write_all(&mbox_entry(msg)).and_then(|_| out.flush()).map_err(|e| InfraError::io("writing to standard output", e))
+        out.write_all(&mbox_entry(msg))
+            .and_then(|_| out.flush())
+            .map_err(|e| InfraError::io("writing to standard output", e))
     }
 }
 
@@ -47,7 +49,13 @@ mod tests {
 
     #[test]
     fn from_lines_are_quoted() {
-        let m = OutboxMessage { kind: "send".into(), from: "a@x".into(), to: vec!["b@x".into()], label: "l".into(), bytes: b"Subject: x\r\n\r\nFrom here\r\n>From there\r\n".to_vec() };
+        let m = OutboxMessage {
+            kind: "send".into(),
+            from: "a@x".into(),
+            to: vec!["b@x".into()],
+            label: "l".into(),
+            bytes: b"Subject: x\r\n\r\nFrom here\r\n>From there\r\n".to_vec(),
+        };
         let e = String::from_utf8(mbox_entry(&m)).unwrap_or_default();
         assert!(e.starts_with("From a@x "));
         assert!(e.contains("\n>From here\n"));

@@ -22,7 +22,11 @@ impl MailboxDelivery {
     pub fn lmtp(target: &str) -> MailboxDelivery {
         MailboxDelivery {
             target: Target::parse(target),
-            config: ClientConfig { protocol: Protocol::Lmtp, helo_name: hostname(), timeout: Duration::from_secs(120) },
+            config: ClientConfig {
+                protocol: Protocol::Lmtp,
+                helo_name: hostname(),
+                timeout: Duration::from_secs(120),
+            },
             local_prefix: None,
         }
     }
@@ -31,7 +35,11 @@ impl MailboxDelivery {
     pub fn local_smtp(host: &str, port: u16, prefix: &str) -> MailboxDelivery {
         MailboxDelivery {
             target: Target::Tcp(format!("{host}:{port}")),
-            config: ClientConfig { protocol: Protocol::Smtp, helo_name: hostname(), timeout: Duration::from_secs(120) },
+            config: ClientConfig {
+                protocol: Protocol::Smtp,
+                helo_name: hostname(),
+                timeout: Duration::from_secs(120),
+            },
             local_prefix: Some(prefix.to_string()),
         }
     }
@@ -46,7 +54,11 @@ pub fn local_address(prefix: &str, addr: &str) -> String {
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "localhost".into())
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 impl Sender for MailboxDelivery {
@@ -78,6 +90,9 @@ mod tests {
 
     #[test]
     fn local_prefix() {
-        assert_eq!(local_address("local", "vincent.vole@example.com"), "local+vincent.vole@example.com");
+        assert_eq!(
+            local_address("local", "vincent.vole@example.com"),
+            "local+vincent.vole@example.com"
+        );
     }
 }

@@ -28,7 +28,8 @@ impl OutboxDir {
 
 impl Sender for OutboxDir {
     fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| InfraError::io(format!("creating {}", self.dir.display()), e))?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| InfraError::io(format!("creating {}", self.dir.display()), e))?;
         self.counter += 1;
         let name = format!("{}-{:04}-{}.eml", self.prefix, self.counter, msg.kind);
         let tmp = self.dir.join(format!(".{name}.tmp"));

@@ -22,12 +22,22 @@ impl Sender for Sendmail {
         if !msg.from.is_empty() {
             cmd.arg("-f").arg(&msg.from);
         }
-        cmd.arg("--").args(&msg.to).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|e| InfraError::Transport(format!("running {}: {e}", self.command)))?;
+        cmd.arg("--")
+            .args(&msg.to)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| InfraError::Transport(format!("running {}: {e}", self.command)))?;
         if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(&msg.bytes).map_err(|e| InfraError::Transport(format!("writing to {}: {e}", self.command)))?;
+            stdin
+                .write_all(&msg.bytes)
+                .map_err(|e| InfraError::Transport(format!("writing to {}: {e}", self.command)))?;
         }
-        let out = child.wait_with_output().map_err(|e| InfraError::Transport(format!("waiting for {}: {e}", self.command)))?;
+        let out = child
+            .wait_with_output()
+            .map_err(|e| InfraError::Transport(format!("waiting for {}: {e}", self.command)))?;
         if out.status.success() {
             Ok(())
         } else {

@@ -23,7 +23,11 @@ impl Sender for Smtp {
     fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
         let from = if msg.from.is_empty() { None } else { msg.from.parse::<Address>().ok() };
         let to: Vec<Address> = msg.to.iter().filter_map(|t| t.parse().ok()).collect();
-        let env = Envelope::new(from, to).map_err(|e| InfraError::Transport(format!("envelope: {e}")))?;
-        self.transport.send_raw(&env, &msg.bytes).map(|_| ()).map_err(|e| InfraError::Transport(format!("smtp: {e}")))
+        let env =
+            Envelope::new(from, to).map_err(|e| InfraError::Transport(format!("envelope: {e}")))?;
+        self.transport
+            .send_raw(&env, &msg.bytes)
+            .map(|_| ())
+            .map_err(|e| InfraError::Transport(format!("smtp: {e}")))
     }
 }

@@ -39,7 +39,12 @@ pub struct RunOutput {
 impl RunOutput {
     /// Messages printed in `-d` mode, with the label printed for each.
     pub fn messages(&self) -> Vec<(String, Vec<u8>)> {
-        let labels: Vec<String> = self.stderr.lines().filter(|l| l.ends_with("...") && l.contains(" for ")).map(|l| l.trim_end_matches("...").to_string()).collect();
+        let labels: Vec<String> = self
+            .stderr
+            .lines()
+            .filter(|l| l.ends_with("...") && l.contains(" for "))
+            .map(|l| l.trim_end_matches("...").to_string())
+            .collect();
         let msgs = split_mbox(&self.stdout);
         assert_eq!(labels.len(), msgs.len(), "labels and messages differ:\n{}", self.stderr);
         labels.into_iter().zip(msgs).collect()
@@ -50,7 +55,9 @@ impl RunOutput {
         self.stderr
             .lines()
             .filter(|l| !(l.ends_with("...") && l.contains(" for ")))
-            .map(|l| l.split_once(": ").map(|(_, r)| r.to_string()).unwrap_or_else(|| l.to_string()))
+            .map(|l| {
+                l.split_once(": ").map(|(_, r)| r.to_string()).unwrap_or_else(|| l.to_string())
+            })
             .collect()
     }
 }
@@ -69,7 +76,11 @@ pub fn split_mbox(data: &[u8]) -> Vec<Vec<u8>> {
             continue;
         }
         let Some(c) = cur.as_mut() else { continue };
-        let unq = if line.trim_start_matches('>').starts_with("From ") && line.starts_with('>') { &line[1..] } else { line };
+        let unq = if line.trim_start_matches('>').starts_with("From ") && line.starts_with('>') {
+            &line[1..]
+        } else {
+            line
+        };
         c.extend_from_slice(unq.as_bytes());
     }
     if let Some(c) = cur {
@@ -93,5 +104,9 @@ pub fn run(name: &str, args: &[String], stdin: &[u8], env: &[(&str, String)]) ->
         let _ = si.write_all(stdin);
     }
     let out = child.wait_with_output().unwrap();
-    RunOutput { status: out.status.code().unwrap_or(-1), stdout: out.stdout, stderr: String::from_utf8_lossy(&out.stderr).to_string() }
+    RunOutput {
+        status: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+    }
 }

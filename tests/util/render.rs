@@ -26,13 +26,26 @@ fn render_message(bytes: &[u8], depth: usize, out: &mut String) {
         return;
     };
     for (name, value) in m.headers_raw() {
-        if ["From", "To", "Cc", "Subject", "X-IMIP-Agent"].iter().any(|h| h.eq_ignore_ascii_case(name)) {
-            out.push_str(&format!("{pad}{name}: {}\n", value.split_whitespace().collect::<Vec<_>>().join(" ")));
+        if ["From", "To", "Cc", "Subject", "X-IMIP-Agent"]
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name))
+        {
+            out.push_str(&format!(
+                "{pad}{name}: {}\n",
+                value.split_whitespace().collect::<Vec<_>>().join(" ")
+            ));
         }
     }
     for part in &m.parts {
-        let ct = part.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or(""))).unwrap_or_else(|| "text/plain".into());
-        let method = part.content_type().and_then(|c| c.attribute("method")).map(|m| format!("; method={m}")).unwrap_or_default();
+        let ct = part
+            .content_type()
+            .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")))
+            .unwrap_or_else(|| "text/plain".into());
+        let method = part
+            .content_type()
+            .and_then(|c| c.attribute("method"))
+            .map(|m| format!("; method={m}"))
+            .unwrap_or_default();
         match &part.body {
             PartType::Multipart(_) => {}
             PartType::Message(_) => {
@@ -44,7 +57,9 @@ fn render_message(bytes: &[u8], depth: usize, out: &mut String) {
                 out.push_str(&format!("{pad}[{ct}{method}]\n"));
                 out.push_str(&calendar(t, &pad));
             }
-            PartType::Binary(b) | PartType::InlineBinary(b) if ct.contains("calendar") || ct.contains("ics") => {
+            PartType::Binary(b) | PartType::InlineBinary(b)
+                if ct.contains("calendar") || ct.contains("ics") =>
+            {
                 out.push_str(&format!("{pad}[{ct}{method}]\n"));
                 out.push_str(&calendar(&String::from_utf8_lossy(b), &pad));
             }
@@ -92,14 +107,29 @@ pub fn store_state(path: &Path, user: &str) -> String {
     let mut out = format!("store {u}\n");
     for s in tx.list_objects(u, None).unwrap() {
         let obj = Object::from_stored(&s.text);
-        let partstat = obj.as_ref().and_then(|o| o.attendee(&addr)).and_then(|a| a.partstat).map(|p| p.to_string()).unwrap_or("-".into());
-        let seq = obj.as_ref().and_then(|o| o.sequence()).map(|s| s.to_string()).unwrap_or("-".into());
+        let partstat = obj
+            .as_ref()
+            .and_then(|o| o.attendee(&addr))
+            .and_then(|a| a.partstat)
+            .map(|p| p.to_string())
+            .unwrap_or("-".into());
+        let seq =
+            obj.as_ref().and_then(|o| o.sequence()).map(|s| s.to_string()).unwrap_or("-".into());
         let status = if s.status == ObjectStatus::Active { "active" } else { "cancelled" };
-        out.push_str(&format!("  object {} [{}] {status} partstat={partstat} sequence={seq}\n", s.uid, s.rid));
+        out.push_str(&format!(
+            "  object {} [{}] {status} partstat={partstat} sequence={seq}\n",
+            s.uid, s.rid
+        ));
     }
     let line = |p: &imip_agent::freebusy::BusyPeriod| {
         let exp = p.expires.map(|e| format!(" expires={}", format_utc(&e))).unwrap_or_default();
-        format!("{} {} {} {}{exp}", format_utc(&p.start), format_utc(&p.end), p.uid, p.transp.as_str())
+        format!(
+            "{} {} {} {}{exp}",
+            format_utc(&p.start),
+            format_utc(&p.end),
+            p.uid,
+            p.transp.as_str()
+        )
     };
     for p in tx.busy_all(&FbSet::Own(u.into())).unwrap() {
         out.push_str(&format!("  busy {}\n", line(&p)));
@@ -113,7 +143,12 @@ pub fn store_state(path: &Path, user: &str) -> String {
         }
     }
     for r in tx.requests(u).unwrap() {
-        out.push_str(&format!("  request {} [{}] {}\n", r.uid, r.rid, if r.kind.is_empty() { "REQUEST" } else { &r.kind }));
+        out.push_str(&format!(
+            "  request {} [{}] {}\n",
+            r.uid,
+            r.rid,
+            if r.kind.is_empty() { "REQUEST" } else { &r.kind }
+        ));
     }
     for s in tx.list_objects(u, None).unwrap() {
         for (att, _) in tx.counters(u, &s.uid, &s.rid).unwrap() {

@@ -10,7 +10,9 @@ fn parse(raw: &str) -> InboundMessage {
 #[test]
 fn finds_base64_calendar_in_alternative() {
     let b64 = "QkVHSU46VkNBTEVOREFSDQpNRVRIT0Q6UkVRVUVTVA0KQkVHSU46VkVWRU5UDQpVSUQ6MQ0KU1VNTUFSWTpNw7h0ZQ0KRU5EOlZFVkVOVA0KRU5EOlZDQUxFTkRBUg0K";
-    let raw = format!("From: Paul <Paul@Example.com>\r\nReply-To: sec@example.com\r\nTo: room@example.com\r\nSubject: x\r\nMessage-ID: <m1@x>\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n--B\r\nContent-Type: text/calendar; charset=utf-8; method=request\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--B--\r\n");
+    let raw = format!(
+        "From: Paul <Paul@Example.com>\r\nReply-To: sec@example.com\r\nTo: room@example.com\r\nSubject: x\r\nMessage-ID: <m1@x>\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n--B\r\nContent-Type: text/calendar; charset=utf-8; method=request\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--B--\r\n"
+    );
     let m = parse(&raw);
     assert_eq!(m.calendar_parts.len(), 1);
     assert_eq!(m.calendar_parts[0].method_param, Some(Method::Request));
@@ -30,7 +32,9 @@ fn unpadded_base64_is_decoded_completely() {
 
 #[test]
 fn detects_bounces_and_nested_calendars() {
-    let raw = format!("From: MAILER-DAEMON@x\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n--R\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n\r\n--R\r\nContent-Type: message/rfc822\r\n\r\nFrom: a@x\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n{CAL}\r\n--R--\r\n");
+    let raw = format!(
+        "From: MAILER-DAEMON@x\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n--R\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n\r\n--R\r\nContent-Type: message/rfc822\r\n\r\nFrom: a@x\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n{CAL}\r\n--R--\r\n"
+    );
     let m = parse(&raw);
     assert!(m.is_bounce);
     assert_eq!(m.calendar_parts.len(), 1);
@@ -51,9 +55,15 @@ fn eight_bit_without_charset_and_latin1() {
 fn deep_nesting_is_bounded() {
     let mut raw = String::from("Content-Type: multipart/mixed; boundary=b0\r\n\r\n");
     for i in 1..200 {
-        raw.push_str(&format!("--b{}\r\nContent-Type: multipart/mixed; boundary=b{}\r\n\r\n", i - 1, i));
+        raw.push_str(&format!(
+            "--b{}\r\nContent-Type: multipart/mixed; boundary=b{}\r\n\r\n",
+            i - 1,
+            i
+        ));
     }
-    raw.push_str(&format!("--b199\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n{CAL}\r\n"));
+    raw.push_str(&format!(
+        "--b199\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n{CAL}\r\n"
+    ));
     let m = parse(&raw);
     assert!(m.calendar_parts.is_empty());
     assert!(m.diagnostics.iter().any(|d| d.contains("nesting")));

@@ -17,12 +17,21 @@ pub(crate) struct ScheduleInFreebusy;
 pub(crate) fn capacity(args: &[String]) -> Result<usize, String> {
     match args.first() {
         None => Ok(1),
-        Some(a) => a.trim().parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| format!("capacity {a:?} is not a positive number")),
+        Some(a) => a
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| format!("capacity {a:?} is not a positive number")),
     }
 }
 
 /// The occurrences (RECURRENCE-ID keys) that would exceed `cap` concurrent bookings.
-pub(crate) fn conflicting(b: &Booking, view: &dyn PolicyView, cap: usize) -> InfraResult<Vec<(String, String)>> {
+pub(crate) fn conflicting(
+    b: &Booking,
+    view: &dyn PolicyView,
+    cap: usize,
+) -> InfraResult<Vec<(String, String)>> {
     let Some((s, e)) = b.span() else { return Ok(Vec::new()) };
     let resource = b.resource.as_str().to_string();
     let mut others: Vec<BusyPeriod> = view.busy(&FbSet::Own(resource.clone()), s, e)?;
@@ -34,7 +43,8 @@ pub(crate) fn conflicting(b: &Booking, view: &dyn PolicyView, cap: usize) -> Inf
     others.retain(|p| !b.is_self(&p.uid, &p.rid));
     let mut out = Vec::new();
     for o in &b.occurrences {
-        let near: Vec<&BusyPeriod> = others.iter().filter(|p| p.overlaps(&o.start, &o.end)).collect();
+        let near: Vec<&BusyPeriod> =
+            others.iter().filter(|p| p.overlaps(&o.start, &o.end)).collect();
         if max_concurrency(&near, &o.start, &o.end) + 1 > cap {
             let with = near.first().map(|p| p.uid.clone()).unwrap_or_default();
             out.push((o.rid.clone(), with));
@@ -44,7 +54,12 @@ pub(crate) fn conflicting(b: &Booking, view: &dyn PolicyView, cap: usize) -> Inf
 }
 
 impl SchedulingFunction for ScheduleInFreebusy {
-    fn evaluate(&self, args: &[String], b: &mut Booking, view: &dyn PolicyView) -> InfraResult<Step> {
+    fn evaluate(
+        &self,
+        args: &[String],
+        b: &mut Booking,
+        view: &dyn PolicyView,
+    ) -> InfraResult<Step> {
         let cap = match capacity(args) {
             Ok(c) => c,
             Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
@@ -58,7 +73,11 @@ impl SchedulingFunction for ScheduleInFreebusy {
             Some((rid, with)) => Step::new(
                 Verdict::Decline,
                 Text::Unavailable,
-                format!("{} of {} occurrence(s) conflict, first at {rid} with {with} (capacity {cap})", conflicts.len(), b.occurrences.len()),
+                format!(
+                    "{} of {} occurrence(s) conflict, first at {rid} with {with} (capacity {cap})",
+                    conflicts.len(),
+                    b.occurrences.len()
+                ),
             ),
         })
     }

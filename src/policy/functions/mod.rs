@@ -11,13 +11,28 @@ use crate::error::InfraResult;
 /// A scheduling function.
 pub trait SchedulingFunction: Sync {
     /// Decides on a booking (and may modify it).
-    fn evaluate(&self, args: &[String], booking: &mut Booking, view: &dyn PolicyView) -> InfraResult<Step>;
+    fn evaluate(
+        &self,
+        args: &[String],
+        booking: &mut Booking,
+        view: &dyn PolicyView,
+    ) -> InfraResult<Step>;
     /// Effects after the booking was accepted.
-    fn confirm(&self, _args: &[String], _booking: &Booking, _view: &dyn PolicyView) -> InfraResult<Vec<Effect>> {
+    fn confirm(
+        &self,
+        _args: &[String],
+        _booking: &Booking,
+        _view: &dyn PolicyView,
+    ) -> InfraResult<Vec<Effect>> {
         Ok(Vec::new())
     }
     /// Effects after a cancellation.
-    fn retract(&self, _args: &[String], _c: &Cancellation, _view: &dyn PolicyView) -> InfraResult<Vec<Effect>> {
+    fn retract(
+        &self,
+        _args: &[String],
+        _c: &Cancellation,
+        _view: &dyn PolicyView,
+    ) -> InfraResult<Vec<Effect>> {
         Ok(Vec::new())
     }
 }

@@ -49,9 +49,12 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
             && !dir.exists()
         {
-            std::fs::create_dir_all(dir).map_err(|e| InfraError::io(format!("creating {}", dir.display()), e))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| InfraError::io(format!("creating {}", dir.display()), e))?;
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| InfraError::Store(format!("opening {}: {e}", path.display())))?;
         conn.busy_timeout(options.busy_timeout)?;
@@ -61,7 +64,19 @@ impl SqliteStore {
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(InfraError::Store(format!("cannot use WAL journal (got {mode})")));
         }
-        conn.execute_batch(if options.durable { "PRAGMA synchronous=FULL;" } else { "PRAGMA synchronous=NORMAL;" })?;
+        conn.execute_batch(if options.durable {
+            "PRAGMA synchronous=FULL;"
+        } else {
+            "PRAGMA synchronous=NORMAL;"
+        })?;
+        // Pipe mode opens and closes the store once per message. By default
+        // the last connection to close checkpoints the whole WAL into the
+        // database file, fsyncs it and deletes the WAL, so that every
+        // message paid for a checkpoint and the next one recreated the WAL.
+        // Committed transactions are already durable in the WAL
+        // (synchronous=FULL), so the checkpoint is left to the automatic one
+        // every wal_autocheckpoint pages.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         conn.execute_batch("PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;")?;
         conn.set_prepared_statement_cache_capacity(64);
         let mut store = SqliteStore { conn, path: path.to_path_buf() };

@@ -14,10 +14,34 @@ fn objects_periods_and_queue_round_trip() {
     let u = "mailto:room@example.com";
     let mut tx = s.write().unwrap();
     tx.ensure_user(u, "resource", t(0)).unwrap();
-    tx.put_object(u, &StoredObject { uid: "a".into(), rid: "".into(), status: ObjectStatus::Active, text: "X".into() }, t(0)).unwrap();
-    tx.put_object(u, &StoredObject { uid: "a".into(), rid: "20270101T100000Z".into(), status: ObjectStatus::Cancelled, text: "Y".into() }, t(0)).unwrap();
+    tx.put_object(
+        u,
+        &StoredObject {
+            uid: "a".into(),
+            rid: "".into(),
+            status: ObjectStatus::Active,
+            text: "X".into(),
+        },
+        t(0),
+    )
+    .unwrap();
+    tx.put_object(
+        u,
+        &StoredObject {
+            uid: "a".into(),
+            rid: "20270101T100000Z".into(),
+            status: ObjectStatus::Cancelled,
+            text: "Y".into(),
+        },
+        t(0),
+    )
+    .unwrap();
     let set = FbSet::Own(u.into());
-    tx.add_busy(&set, &[BusyPeriod::new(t(10), t(11), "a", ""), BusyPeriod::new(t(14), t(15), "a", "x")]).unwrap();
+    tx.add_busy(
+        &set,
+        &[BusyPeriod::new(t(10), t(11), "a", ""), BusyPeriod::new(t(14), t(15), "a", "x")],
+    )
+    .unwrap();
     tx.queue_request(u, "a", "", "").unwrap();
     tx.commit().unwrap();
 
@@ -65,10 +89,22 @@ fn processed_markers_keep_their_outbox() {
         at: 5,
         notes: "n".into(),
         sent: false,
-        outbox: vec![OutboxMessage { kind: "deliver".into(), from: "".into(), to: vec!["a@x".into(), "b@x".into()], label: "l".into(), bytes: b"raw".to_vec() }],
+        outbox: vec![OutboxMessage {
+            kind: "deliver".into(),
+            from: "".into(),
+            to: vec!["a@x".into(), "b@x".into()],
+            label: "l".into(),
+            bytes: b"raw".to_vec(),
+        }],
     };
     tx.put_processed(&p).unwrap();
-    tx.add_run(&RunRecord { started: 1, program: "imip_resource".into(), exit_status: 75, ..Default::default() }).unwrap();
+    tx.add_run(&RunRecord {
+        started: 1,
+        program: "imip_resource".into(),
+        exit_status: 75,
+        ..Default::default()
+    })
+    .unwrap();
     tx.commit().unwrap();
     let tx = s.read().unwrap();
     assert_eq!(tx.processed("k", "r", "imip_person").unwrap(), Some(p));
@@ -95,12 +131,17 @@ fn far_future_and_precise_bounds() {
     let far = Utc.with_ymd_and_hms(2099, 12, 31, 23, 59, 59).unwrap();
     let mut tx = s.write().unwrap();
     // Adjacent periods one second apart: the float R*Tree must not blur them.
-    tx.add_busy(&set, &[BusyPeriod::new(far, far + chrono::Duration::seconds(1), "x", "")]).unwrap();
-    tx.add_busy(&set, &[BusyPeriod::new(t(10), t(10) + chrono::Duration::seconds(1), "y", "")]).unwrap();
+    tx.add_busy(&set, &[BusyPeriod::new(far, far + chrono::Duration::seconds(1), "x", "")])
+        .unwrap();
+    tx.add_busy(&set, &[BusyPeriod::new(t(10), t(10) + chrono::Duration::seconds(1), "y", "")])
+        .unwrap();
     tx.commit().unwrap();
     let tx = s.read().unwrap();
     assert_eq!(tx.busy(&set, far, far + chrono::Duration::seconds(1)).unwrap().len(), 1);
     let after = t(10) + chrono::Duration::seconds(2);
     let found = tx.busy(&set, after, after + chrono::Duration::seconds(1)).unwrap();
-    assert!(found.iter().all(|p| p.overlaps(&after, &(after + chrono::Duration::seconds(1)))) || found.is_empty());
+    assert!(
+        found.iter().all(|p| p.overlaps(&after, &(after + chrono::Duration::seconds(1))))
+            || found.is_empty()
+    );
 }

@@ -49,7 +49,8 @@ fn from_ts(v: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(v, 0).unwrap_or_default()
 }
 
-const PERIOD_COLS: &str = "p.start, p.\"end\", p.uid, p.rid, p.transp, p.summary, p.organizer, p.expires, p.attendee";
+const PERIOD_COLS: &str =
+    "p.start, p.\"end\", p.uid, p.rid, p.transp, p.summary, p.organizer, p.expires, p.attendee";
 
 fn period_row(r: &Row<'_>) -> rusqlite::Result<BusyPeriod> {
     let transp: String = r.get(4)?;
@@ -69,7 +70,12 @@ fn period_row(r: &Row<'_>) -> rusqlite::Result<BusyPeriod> {
 
 fn object_row(r: &Row<'_>) -> rusqlite::Result<StoredObject> {
     let status: String = r.get(2)?;
-    Ok(StoredObject { uid: r.get(0)?, rid: r.get(1)?, status: ObjectStatus::parse(&status), text: r.get(3)? })
+    Ok(StoredObject {
+        uid: r.get(0)?,
+        rid: r.get(1)?,
+        status: ObjectStatus::parse(&status),
+        text: r.get(3)?,
+    })
 }
 
 fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
@@ -173,7 +179,9 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn prefs(&self, user: &str) -> InfraResult<Vec<(String, String)>> {
-        let mut st = self.tx.prepare_cached("SELECT name, value FROM prefs WHERE user = ?1 ORDER BY name")?;
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT name, value FROM prefs WHERE user = ?1 ORDER BY name")?;
         let rows = st.query_map(params![user], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -186,7 +194,11 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn unset_pref(&mut self, user: &str, name: &str) -> InfraResult<bool> {
-        Ok(self.tx.prepare_cached("DELETE FROM prefs WHERE user = ?1 AND name = ?2")?.execute(params![user, name])? > 0)
+        Ok(self
+            .tx
+            .prepare_cached("DELETE FROM prefs WHERE user = ?1 AND name = ?2")?
+            .execute(params![user, name])?
+            > 0)
     }
 
     fn object(&self, user: &str, uid: &str, rid: &str) -> InfraResult<Option<StoredObject>> {
@@ -197,7 +209,12 @@ impl StoreTx for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn put_object(&mut self, user: &str, obj: &StoredObject, now: DateTime<Utc>) -> InfraResult<()> {
+    fn put_object(
+        &mut self,
+        user: &str,
+        obj: &StoredObject,
+        now: DateTime<Utc>,
+    ) -> InfraResult<()> {
         self.tx
             .prepare_cached("INSERT INTO objects(user, uid, rid, status, text, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(user, uid, rid) DO UPDATE SET status = excluded.status, text = excluded.text, updated = excluded.updated")?
             .execute(params![user, obj.uid, obj.rid, obj.status.as_str(), obj.text, ts(now)])?;
@@ -205,7 +222,9 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn delete_object(&mut self, user: &str, uid: &str, rid: &str) -> InfraResult<()> {
-        self.tx.prepare_cached("DELETE FROM objects WHERE user = ?1 AND uid = ?2 AND rid = ?3")?.execute(params![user, uid, rid])?;
+        self.tx
+            .prepare_cached("DELETE FROM objects WHERE user = ?1 AND uid = ?2 AND rid = ?3")?
+            .execute(params![user, uid, rid])?;
         Ok(())
     }
 
@@ -216,11 +235,17 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn delete_recurrences(&mut self, user: &str, uid: &str) -> InfraResult<()> {
-        self.tx.prepare_cached("DELETE FROM objects WHERE user = ?1 AND uid = ?2 AND rid <> ''")?.execute(params![user, uid])?;
+        self.tx
+            .prepare_cached("DELETE FROM objects WHERE user = ?1 AND uid = ?2 AND rid <> ''")?
+            .execute(params![user, uid])?;
         Ok(())
     }
 
-    fn list_objects(&self, user: &str, status: Option<ObjectStatus>) -> InfraResult<Vec<StoredObject>> {
+    fn list_objects(
+        &self,
+        user: &str,
+        status: Option<ObjectStatus>,
+    ) -> InfraResult<Vec<StoredObject>> {
         let mut st = self.tx.prepare_cached(
             "SELECT uid, rid, status, text FROM objects WHERE user = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY uid, rid",
         )?;
@@ -228,7 +253,14 @@ impl StoreTx for SqliteTx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn put_counter(&mut self, user: &str, uid: &str, rid: &str, attendee: &str, text: &str) -> InfraResult<()> {
+    fn put_counter(
+        &mut self,
+        user: &str,
+        uid: &str,
+        rid: &str,
+        attendee: &str,
+        text: &str,
+    ) -> InfraResult<()> {
         self.tx
             .prepare_cached("INSERT INTO counters(user, uid, rid, attendee, text) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(user, uid, rid, attendee) DO UPDATE SET text = excluded.text")?
             .execute(params![user, uid, rid, attendee, text])?;
@@ -241,7 +273,13 @@ impl StoreTx for SqliteTx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn delete_counters(&mut self, user: &str, uid: &str, rid: &str, attendee: Option<&str>) -> InfraResult<()> {
+    fn delete_counters(
+        &mut self,
+        user: &str,
+        uid: &str,
+        rid: &str,
+        attendee: Option<&str>,
+    ) -> InfraResult<()> {
         self.tx
             .prepare_cached("DELETE FROM counters WHERE user = ?1 AND uid = ?2 AND rid = ?3 AND (?4 IS NULL OR attendee = ?4)")?
             .execute(params![user, uid, rid, attendee])?;
@@ -250,12 +288,20 @@ impl StoreTx for SqliteTx<'_> {
 
     fn queue_request(&mut self, user: &str, uid: &str, rid: &str, kind: &str) -> InfraResult<()> {
         self.tx
-            .prepare_cached("INSERT OR IGNORE INTO requests(user, uid, rid, kind) VALUES (?1, ?2, ?3, ?4)")?
+            .prepare_cached(
+                "INSERT OR IGNORE INTO requests(user, uid, rid, kind) VALUES (?1, ?2, ?3, ?4)",
+            )?
             .execute(params![user, uid, rid, kind])?;
         Ok(())
     }
 
-    fn dequeue_request(&mut self, user: &str, uid: &str, rid: &str, kind: Option<&str>) -> InfraResult<()> {
+    fn dequeue_request(
+        &mut self,
+        user: &str,
+        uid: &str,
+        rid: &str,
+        kind: Option<&str>,
+    ) -> InfraResult<()> {
         self.tx
             .prepare_cached("DELETE FROM requests WHERE user = ?1 AND uid = ?2 AND rid = ?3 AND (?4 IS NULL OR kind = ?4)")?
             .execute(params![user, uid, rid, kind])?;
@@ -263,17 +309,29 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn requests(&self, user: &str) -> InfraResult<Vec<RequestEntry>> {
-        let mut st = self.tx.prepare_cached("SELECT uid, rid, kind FROM requests WHERE user = ?1 ORDER BY uid, rid, kind")?;
-        let rows = st.query_map(params![user], |r| Ok(RequestEntry { uid: r.get(0)?, rid: r.get(1)?, kind: r.get(2)? }))?;
+        let mut st = self.tx.prepare_cached(
+            "SELECT uid, rid, kind FROM requests WHERE user = ?1 ORDER BY uid, rid, kind",
+        )?;
+        let rows = st.query_map(params![user], |r| {
+            Ok(RequestEntry { uid: r.get(0)?, rid: r.get(1)?, kind: r.get(2)? })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn busy(&self, set: &FbSet, start: DateTime<Utc>, end: DateTime<Utc>) -> InfraResult<Vec<BusyPeriod>> {
+    fn busy(
+        &self,
+        set: &FbSet,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> InfraResult<Vec<BusyPeriod>> {
         let Some(id) = self.set_id(set)? else { return Ok(Vec::new()) };
         // The R*Tree bounds are approximate (outward-rounded floats): widen
-        // the probe, then filter exactly.
+        // the probe, then filter exactly. CROSS JOIN makes the R*Tree the
+        // outer loop: with a plain JOIN the planner prefers the
+        // fb_periods_uid index on set_id, which visits every period of the
+        // collection and probes the R*Tree by id (linear in the store).
         let sql = format!(
-            "SELECT {PERIOD_COLS} FROM fb_rtree r JOIN fb_periods p ON p.id = r.id \
+            "SELECT {PERIOD_COLS} FROM fb_rtree r CROSS JOIN fb_periods p ON p.id = r.id \
              WHERE r.set_lo <= ?1 AND r.set_hi >= ?1 AND r.t_lo <= ?3 AND r.t_hi >= ?2 \
              AND p.set_id = ?1 AND p.start <= ?3 AND p.\"end\" >= ?2 ORDER BY p.start"
         );
@@ -284,13 +342,20 @@ impl StoreTx for SqliteTx<'_> {
 
     fn busy_all(&self, set: &FbSet) -> InfraResult<Vec<BusyPeriod>> {
         let Some(id) = self.set_id(set)? else { return Ok(Vec::new()) };
-        let sql = format!("SELECT {PERIOD_COLS} FROM fb_periods p WHERE p.set_id = ?1 ORDER BY p.start, p.uid");
+        let sql = format!(
+            "SELECT {PERIOD_COLS} FROM fb_periods p WHERE p.set_id = ?1 ORDER BY p.start, p.uid"
+        );
         let mut st = self.tx.prepare_cached(&sql)?;
         let rows = st.query_map(params![id], period_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn busy_for_uid(&self, set: &FbSet, uid: &str, rid: Option<&str>) -> InfraResult<Vec<BusyPeriod>> {
+    fn busy_for_uid(
+        &self,
+        set: &FbSet,
+        uid: &str,
+        rid: Option<&str>,
+    ) -> InfraResult<Vec<BusyPeriod>> {
         let Some(id) = self.set_id(set)? else { return Ok(Vec::new()) };
         let sql = format!(
             "SELECT {PERIOD_COLS} FROM fb_periods p WHERE p.set_id = ?1 AND p.uid = ?2 AND (?3 IS NULL OR p.rid = ?3) ORDER BY p.start"
@@ -325,7 +390,12 @@ impl StoreTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn remove_busy_for_uid(&mut self, set: &FbSet, uid: &str, rid: Option<&str>) -> InfraResult<usize> {
+    fn remove_busy_for_uid(
+        &mut self,
+        set: &FbSet,
+        uid: &str,
+        rid: Option<&str>,
+    ) -> InfraResult<usize> {
         let Some(id) = self.set_id(set)? else { return Ok(0) };
         Ok(self
             .tx
@@ -333,14 +403,23 @@ impl StoreTx for SqliteTx<'_> {
             .execute(params![id, uid, rid])?)
     }
 
-    fn remove_busy_in(&mut self, set: &FbSet, window: Option<(DateTime<Utc>, DateTime<Utc>)>) -> InfraResult<usize> {
+    fn remove_busy_in(
+        &mut self,
+        set: &FbSet,
+        window: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> InfraResult<usize> {
         let Some(id) = self.set_id(set)? else { return Ok(0) };
         Ok(match window {
             Some((s, e)) => self
                 .tx
-                .prepare_cached("DELETE FROM fb_periods WHERE set_id = ?1 AND start < ?3 AND \"end\" > ?2")?
+                .prepare_cached(
+                    "DELETE FROM fb_periods WHERE set_id = ?1 AND start < ?3 AND \"end\" > ?2",
+                )?
                 .execute(params![id, ts(s), ts(e)])?,
-            None => self.tx.prepare_cached("DELETE FROM fb_periods WHERE set_id = ?1")?.execute(params![id])?,
+            None => self
+                .tx
+                .prepare_cached("DELETE FROM fb_periods WHERE set_id = ?1")?
+                .execute(params![id])?,
         })
     }
 
@@ -353,29 +432,38 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn other_sets(&self, user: &str) -> InfraResult<Vec<String>> {
-        let mut st = self.tx.prepare_cached("SELECT other FROM fb_sets WHERE owner = ?1 AND kind = 'other' ORDER BY other")?;
+        let mut st = self.tx.prepare_cached(
+            "SELECT other FROM fb_sets WHERE owner = ?1 AND kind = 'other' ORDER BY other",
+        )?;
         let rows = st.query_map(params![user], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn add_provider(&mut self, owner: &str, uid: &str, rid: &str) -> InfraResult<()> {
-        self.tx.prepare_cached("INSERT OR IGNORE INTO providers(owner, uid, rid) VALUES (?1, ?2, ?3)")?.execute(params![owner, uid, rid])?;
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO providers(owner, uid, rid) VALUES (?1, ?2, ?3)")?
+            .execute(params![owner, uid, rid])?;
         Ok(())
     }
 
     fn remove_provider(&mut self, owner: &str, uid: &str, rid: &str) -> InfraResult<()> {
-        self.tx.prepare_cached("DELETE FROM providers WHERE owner = ?1 AND uid = ?2 AND rid = ?3")?.execute(params![owner, uid, rid])?;
+        self.tx
+            .prepare_cached("DELETE FROM providers WHERE owner = ?1 AND uid = ?2 AND rid = ?3")?
+            .execute(params![owner, uid, rid])?;
         Ok(())
     }
 
     fn providers(&self, owner: &str) -> InfraResult<Vec<(String, String)>> {
-        let mut st = self.tx.prepare_cached("SELECT uid, rid FROM providers WHERE owner = ?1 ORDER BY uid, rid")?;
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT uid, rid FROM providers WHERE owner = ?1 ORDER BY uid, rid")?;
         let rows = st.query_map(params![owner], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn provider_owners(&self) -> InfraResult<Vec<String>> {
-        let mut st = self.tx.prepare_cached("SELECT DISTINCT owner FROM providers ORDER BY owner")?;
+        let mut st =
+            self.tx.prepare_cached("SELECT DISTINCT owner FROM providers ORDER BY owner")?;
         let rows = st.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -422,12 +510,18 @@ impl StoreTx for SqliteTx<'_> {
              WHERE (?1 IS NULL OR program = ?1) AND (?2 IS NULL OR started >= ?2) AND (?3 IS NULL OR exit_status = ?3) \
              AND (?4 IS NULL OR instr(message_id, ?4) > 0) AND (?5 IS NULL OR instr(recipients, ?5) > 0) ORDER BY id DESC LIMIT ?6",
         )?;
-        let rows = st.query_map(params![f.program, f.since, f.exit_status, f.message_id, f.recipient, limit], run_row)?;
+        let rows = st.query_map(
+            params![f.program, f.since, f.exit_status, f.message_id, f.recipient, limit],
+            run_row,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn prune_runs(&mut self, before: DateTime<Utc>) -> InfraResult<usize> {
-        Ok(self.tx.prepare_cached("DELETE FROM runs WHERE started < ?1")?.execute(params![ts(before)])?)
+        Ok(self
+            .tx
+            .prepare_cached("DELETE FROM runs WHERE started < ?1")?
+            .execute(params![ts(before)])?)
     }
 
     fn processed(&self, key: &str, recipient: &str, agent: &str) -> InfraResult<Option<Processed>> {
@@ -452,7 +546,15 @@ impl StoreTx for SqliteTx<'_> {
                 })
             })?
             .collect::<Result<_, _>>()?;
-        Ok(Some(Processed { message_key: key.into(), recipient: recipient.into(), agent: agent.into(), at, notes, sent, outbox }))
+        Ok(Some(Processed {
+            message_key: key.into(),
+            recipient: recipient.into(),
+            agent: agent.into(),
+            at,
+            notes,
+            sent,
+            outbox,
+        }))
     }
 
     fn put_processed(&mut self, p: &Processed) -> InfraResult<()> {
@@ -466,7 +568,17 @@ impl StoreTx for SqliteTx<'_> {
             "INSERT INTO processed_outbox(message_key, recipient, agent, seq, kind, sender, recipients, label, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for (i, m) in p.outbox.iter().enumerate() {
-            st.execute(params![p.message_key, p.recipient, p.agent, i as i64, m.kind, m.from, m.to.join(" "), m.label, m.bytes])?;
+            st.execute(params![
+                p.message_key,
+                p.recipient,
+                p.agent,
+                i as i64,
+                m.kind,
+                m.from,
+                m.to.join(" "),
+                m.label,
+                m.bytes
+            ])?;
         }
         Ok(())
     }
@@ -479,7 +591,10 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn prune_processed(&mut self, before: DateTime<Utc>) -> InfraResult<usize> {
-        let n = self.tx.prepare_cached("DELETE FROM processed WHERE at < ?1")?.execute(params![ts(before)])?;
+        let n = self
+            .tx
+            .prepare_cached("DELETE FROM processed WHERE at < ?1")?
+            .execute(params![ts(before)])?;
         self.tx.execute(
             "DELETE FROM processed_outbox WHERE NOT EXISTS (SELECT 1 FROM processed p WHERE p.message_key = processed_outbox.message_key AND p.recipient = processed_outbox.recipient AND p.agent = processed_outbox.agent)",
             [],
@@ -503,7 +618,11 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn kv_get(&self, ns: &str, key: &str) -> InfraResult<Option<String>> {
-        Ok(self.tx.prepare_cached("SELECT value FROM kv WHERE ns = ?1 AND key = ?2")?.query_row(params![ns, key], |r| r.get(0)).optional()?)
+        Ok(self
+            .tx
+            .prepare_cached("SELECT value FROM kv WHERE ns = ?1 AND key = ?2")?
+            .query_row(params![ns, key], |r| r.get(0))
+            .optional()?)
     }
 
     fn kv_put(&mut self, ns: &str, key: &str, value: &str) -> InfraResult<()> {
@@ -514,7 +633,11 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn kv_delete(&mut self, ns: &str, key: &str) -> InfraResult<bool> {
-        Ok(self.tx.prepare_cached("DELETE FROM kv WHERE ns = ?1 AND key = ?2")?.execute(params![ns, key])? > 0)
+        Ok(self
+            .tx
+            .prepare_cached("DELETE FROM kv WHERE ns = ?1 AND key = ?2")?
+            .execute(params![ns, key])?
+            > 0)
     }
 
     fn kv_list(&self, ns: &str, prefix: &str) -> InfraResult<Vec<(String, String)>> {
