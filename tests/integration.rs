@@ -5,3 +5,12 @@ mod util;
 
 // Fixture scenarios under tests/fixtures/scenarios: the behaviour specification.
 mod scenarios;
+
+// Real client messages from ../shared/fixtures/real-world (IMIP_REAL_WORLD_FIXTURES).
+mod conformance;
+
+// Exit statuses and retries: nothing is lost, nothing recorded twice.
+mod failures;
+
+// Several processes booking one room at once.
+mod concurrency;

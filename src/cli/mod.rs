@@ -5,4 +5,5 @@
 pub mod args;
 pub mod exit;
 pub mod run;
+pub mod send;
 pub mod setup;

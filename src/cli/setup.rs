@@ -8,6 +8,7 @@ use crate::agent::prefs::{DirPrefs, PrefSource, StorePrefs};
 use crate::clock::{Clock, FixedClock, SystemClock, parse_instant};
 use crate::config::Config;
 use crate::error::{InfraError, InfraResult};
+use crate::mail::MailLimits;
 use crate::store::sqlite::{SqliteOptions, SqliteStore};
 use crate::transport::Sender;
 use crate::transport::debug::MboxStdout;
@@ -91,6 +92,16 @@ pub fn pref_source(cfg: &Config) -> Box<dyn PrefSource> {
         Box::new(StorePrefs)
     } else {
         Box::new(DirPrefs { dir: PathBuf::from(&cfg.paths.preferences_dir) })
+    }
+}
+
+/// Limits for reading incoming messages.
+pub fn mail_limits(cfg: &Config) -> MailLimits {
+    MailLimits {
+        max_message_size: cfg.limits.max_message_size,
+        max_depth: cfg.limits.max_mime_depth,
+        max_parts: cfg.limits.max_mime_parts,
+        ..MailLimits::default()
     }
 }
 

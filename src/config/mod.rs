@@ -44,6 +44,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Acting only on authenticated senders (issue 6).
     pub authentication: AuthConfig,
+    /// The LMTP/SMTP listener (`--lmtp-listen`, `--smtp-listen`).
+    pub listener: ListenerConfig,
 }
 
 /// `[store]`
@@ -142,6 +144,38 @@ pub struct AuthConfig {
     pub trust_local_submission: bool,
 }
 
+/// `[listener]` (docs/listener.md)
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListenerConfig {
+    /// Connections served at once; further clients wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Seconds a client may stay silent before its connection is closed.
+    pub idle_timeout_seconds: u64,
+    /// Seconds to wait on SIGTERM for connections to finish their messages.
+    pub shutdown_grace_seconds: u64,
+    /// Most messages committed in one transaction (group commit).
+    pub max_batch: usize,
+    /// Permissions of a Unix socket the listener creates itself (not one
+    /// handed over by systemd, whose socket unit sets them).
+    pub socket_mode: u32,
+    /// Name in the greeting; empty: the host name.
+    pub hostname: String,
+}
+
+impl Default for ListenerConfig {
+    fn default() -> Self {
+        ListenerConfig {
+            max_connections: 64,
+            idle_timeout_seconds: 300,
+            shutdown_grace_seconds: 30,
+            max_batch: 256,
+            socket_mode: 0o660,
+            hostname: String::new(),
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -158,6 +192,7 @@ impl Default for Config {
             defaults: BTreeMap::new(),
             limits: LimitsConfig::default(),
             authentication: AuthConfig::default(),
+            listener: ListenerConfig::default(),
         }
     }
 }
@@ -313,6 +348,19 @@ impl Config {
                 "message_sender {:?} is not an e-mail address",
                 self.message_sender
             )));
+        }
+        if self.listener.max_connections == 0 || self.listener.max_batch == 0 {
+            return Err(InfraError::Config(
+                "listener.max_connections and listener.max_batch must be at least 1".into(),
+            ));
+        }
+        if self.authentication.require
+            && self.authentication.trusted_authserv_ids.is_empty()
+            && !self.authentication.trust_local_submission
+        {
+            return Err(InfraError::Config(
+                "authentication.require with no trusted_authserv_ids and trust_local_submission = false would never act on anything".into(),
+            ));
         }
         for (name, value) in &self.defaults {
             prefs::validate(name, value)

@@ -51,7 +51,7 @@ fn effective_method(
         (None, Some(i)) => Ok((
             i.clone(),
             Some(format!(
-                "no method parameter on the part; METHOD:{i} from the calendar used (Apple Mail)"
+                "no method parameter on the part; METHOD:{i} from the calendar used (Apple Mail and some attachments do this)"
             )),
         )),
         (None, None) => {

@@ -1,0 +1,44 @@
+//! The CPU work done for a received message before it reaches the store:
+//! parsing it, extracting its iTIP items and reading its envelope
+//! recipients, exactly as the pipe runner does for standard input. Runs on
+//! the bounded worker pool so that the writer thread only does store work.
+//! No I/O.
+
+use crate::address::CalAddress;
+use crate::agent::handle::message_key;
+use crate::cli::setup::mail_limits;
+use crate::config::Config;
+use crate::mail::items::{ItemsOutcome, extract_items};
+use crate::mail::InboundMessage;
+use std::time::Instant;
+
+/// A message ready for processing.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The bytes as received (CRLF, dot-unstuffed).
+    pub raw: Vec<u8>,
+    /// Its parsed form.
+    pub msg: InboundMessage,
+    /// Its iTIP content.
+    pub items: ItemsOutcome,
+    /// The idempotence key of the bytes.
+    pub key: String,
+    /// The envelope sender.
+    pub mail_from: String,
+    /// The envelope recipients as given, in RCPT order.
+    pub rcpt: Vec<String>,
+    /// Each recipient as a calendar address; `None` when it is not one.
+    pub recipients: Vec<Option<CalAddress>>,
+    /// When the message was fully received.
+    pub received_at: Instant,
+}
+
+/// Parses an envelope's message.
+pub fn prepare(cfg: &Config, mail_from: String, rcpt: Vec<String>, raw: Vec<u8>, received_at: Instant) -> Prepared {
+    let msg = InboundMessage::parse(&raw, &mail_limits(cfg));
+    let items = extract_items(&msg, cfg.counter_as_request);
+    let key = message_key(&raw);
+    // The same reading of an address as the pipe runner's -o values.
+    let recipients = rcpt.iter().map(|r| CalAddress::from_email(r).or_else(|| CalAddress::parse(r))).collect();
+    Prepared { raw, msg, items, key, mail_from, rcpt, recipients, received_at }
+}

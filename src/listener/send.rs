@@ -1,0 +1,39 @@
+//! Sending a committed message's outbox from a worker thread. Each worker
+//! thread keeps its own senders (the transports are not shareable between
+//! threads, and keeping them avoids rebuilding one per message). Performs
+//! I/O through the transports.
+
+use crate::cli::args::AgentArgs;
+use crate::cli::send::send_outbox;
+use crate::cli::setup;
+use crate::config::Config;
+use crate::store::OutboxMessage;
+use crate::transport::Sender;
+use std::cell::RefCell;
+
+struct Senders {
+    outgoing: Box<dyn Sender>,
+    delivery: Option<Box<dyn Sender>>,
+}
+
+thread_local! {
+    static SENDERS: RefCell<Option<Senders>> = const { RefCell::new(None) };
+}
+
+/// Sends one recipient's outbox. `Err` carries the reason for a 451.
+pub fn send(cfg: &Config, args: &AgentArgs, outbox: &[OutboxMessage], log: &mut dyn FnMut(String)) -> Result<usize, String> {
+    if outbox.is_empty() {
+        return Ok(0);
+    }
+    SENDERS.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let s = slot.get_or_insert_with(|| Senders { outgoing: setup::outgoing_sender(cfg, args), delivery: setup::delivery_sender(cfg, args) });
+        let result = send_outbox(s.outgoing.as_mut(), s.delivery.as_deref_mut(), outbox, log);
+        if result.is_err() {
+            // A transport that failed may hold a broken connection: start
+            // afresh next time.
+            *slot = None;
+        }
+        result.map_err(|e| e.to_string())
+    })
+}

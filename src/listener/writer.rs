@@ -1,0 +1,183 @@
+//! The writer thread: the only owner of the store in listener mode. It
+//! takes every message waiting in its queue, processes each recipient
+//! inside one shared transaction (a savepoint per recipient, so a failure
+//! undoes only that recipient), and commits once for the whole batch — group
+//! commit: one durable write for many messages. Only then does it answer
+//! the connections. Run records and "sent" marks ride along in the next
+//! batch. Performs I/O on the store.
+
+use super::prepare::Prepared;
+use crate::address::CalAddress;
+use crate::agent::handle::{Handled, handle_recipient};
+use crate::agent::{AgentKind, Env};
+use crate::cli::setup;
+use crate::clock::CounterIdGen;
+use crate::config::Config;
+use crate::error::{InfraError, InfraResult};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{RunRecord, Store, StoreTx};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Run records kept for a later commit at most; beyond this the oldest are
+/// dropped (they are logs, not mail).
+const MAX_PENDING_RECORDS: usize = 10_000;
+
+/// What one recipient's processing came to.
+#[derive(Debug)]
+pub enum Processed {
+    /// Committed; the outbox is to be sent.
+    Done(Handled),
+    /// Not committed; the client should retry (LMTP 451).
+    TempFail(String),
+    /// Never will be (the recipient is not an address; LMTP 550).
+    Refused(String),
+}
+
+/// Work for the writer.
+#[derive(Debug)]
+pub enum Job {
+    /// Process a message for its recipients and answer on the channel.
+    Process(Arc<Prepared>, oneshot::Sender<Vec<Processed>>),
+    /// Write a run record and mark recipients whose outbox went out.
+    Record(Box<Record>),
+}
+
+/// The bookkeeping after a message was answered.
+#[derive(Debug)]
+pub struct Record {
+    /// The run record.
+    pub run: RunRecord,
+    /// Recipients (as stored in the markers) whose messages all went out.
+    pub sent_for: Vec<String>,
+}
+
+/// The writer's fixed inputs.
+pub struct WriterSetup {
+    /// Which agent.
+    pub kind: AgentKind,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// The agents' own address.
+    pub agent_address: CalAddress,
+}
+
+/// Starts the writer thread; it ends when every sender of `jobs` is gone
+/// and the queue is empty.
+pub fn spawn(setup: WriterSetup, jobs: mpsc::Receiver<Job>) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name("imip-writer".into()).spawn(move || run(setup, jobs))
+}
+
+fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
+    let cfg = setup.config.as_ref();
+    let clock = setup::clock();
+    let ids = CounterIdGen::from_clock(clock.as_ref());
+    let prefs = setup::pref_source(cfg);
+    let env = Env { config: cfg, clock: clock.as_ref(), ids: &ids, agent_address: setup.agent_address, prefs: prefs.as_ref(), system_zone: setup::system_zone() };
+    let program = setup.kind.program();
+    let mut store: Option<SqliteStore> = None;
+    let mut records: Vec<Record> = Vec::new();
+    let (mut commits, mut messages) = (0u64, 0u64);
+    while let Some(first) = jobs.blocking_recv() {
+        // Everything that queued up during the previous commit goes into
+        // this one: the busier the listener, the bigger the batches.
+        let mut work = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Process(p, reply) => work.push((p, reply)),
+                Job::Record(r) => records.push(*r),
+            }
+            if work.len() < cfg.listener.max_batch {
+                next = jobs.try_recv().ok();
+            }
+        }
+        let results = commit_batch(setup.kind, &env, &mut store, &work, &records);
+        match results {
+            Ok(per_message) => {
+                commits += 1;
+                messages += work.len() as u64;
+                records.clear();
+                for ((_, reply), outcome) in work.into_iter().zip(per_message) {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                // Reopen next time: the file may have been replaced or repaired.
+                store = None;
+                eprintln!("{program}: store unavailable, {} message(s) deferred: {e}", work.len());
+                for (p, reply) in work {
+                    let _ = reply.send(p.recipients.iter().map(|_| Processed::TempFail(format!("4.3.0 store unavailable: {e}"))).collect());
+                }
+                if records.len() > MAX_PENDING_RECORDS {
+                    let excess = records.len() - MAX_PENDING_RECORDS;
+                    records.drain(..excess);
+                    eprintln!("{program}: {excess} run record(s) dropped while the store is unavailable");
+                }
+            }
+        }
+    }
+    if !records.is_empty()
+        && let Err(e) = commit_batch(setup.kind, &env, &mut store, &[], &records)
+    {
+        eprintln!("{program}: {} run record(s) not written: {e}", records.len());
+    }
+    eprintln!("{program}: writer done: {messages} message(s) in {commits} commit(s)");
+}
+
+type Work = (Arc<Prepared>, oneshot::Sender<Vec<Processed>>);
+
+/// Processes a batch in one transaction. An error means nothing of the
+/// batch was committed.
+fn commit_batch(kind: AgentKind, env: &Env<'_>, store: &mut Option<SqliteStore>, work: &[Work], records: &[Record]) -> InfraResult<Vec<Vec<Processed>>> {
+    if store.is_none() {
+        *store = Some(setup::open_store(env.config)?);
+    }
+    let Some(s) = store.as_mut() else { return Err(InfraError::Store("not open".into())) };
+    let mut tx = s.write()?;
+    for r in records {
+        in_savepoint(tx.as_mut(), |tx| {
+            tx.add_run(&r.run)?;
+            for rcpt in &r.sent_for {
+                tx.mark_sent(&r.run.message_key, rcpt, &r.run.program)?;
+            }
+            Ok(())
+        })?
+        .unwrap_or_else(|e| eprintln!("{}: run record not written: {e}", r.run.program));
+    }
+    let mut out = Vec::with_capacity(work.len());
+    for (p, _) in work {
+        let mut per = Vec::with_capacity(p.recipients.len());
+        for (rcpt, addr) in p.rcpt.iter().zip(&p.recipients) {
+            let Some(addr) = addr else {
+                per.push(Processed::Refused(format!("5.1.3 {rcpt} is not a usable calendar address")));
+                continue;
+            };
+            let handled = in_savepoint(tx.as_mut(), |tx| handle_recipient(kind, env, tx, &p.raw, &p.msg, &p.items, addr, &p.key))?;
+            per.push(match handled {
+                Ok(h) => Processed::Done(h),
+                Err(e) => Processed::TempFail(format!("4.3.0 {e}")),
+            });
+        }
+        out.push(per);
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// Runs `f` inside a savepoint. The outer error is for the transaction as a
+/// whole (the savepoint itself failed: give up the batch); the inner one is
+/// `f`'s, whose changes were undone.
+fn in_savepoint<T>(tx: &mut dyn StoreTx, f: impl FnOnce(&mut dyn StoreTx) -> InfraResult<T>) -> InfraResult<InfraResult<T>> {
+    tx.savepoint()?;
+    match f(tx) {
+        Ok(v) => {
+            tx.release_savepoint()?;
+            Ok(Ok(v))
+        }
+        Err(e) => {
+            tx.rollback_savepoint()?;
+            Ok(Err(e))
+        }
+    }
+}

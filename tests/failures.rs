@@ -1,0 +1,267 @@
+//! Never lose mail: internal failures exit 75 so that the MTA retries, a
+//! retry does not record twice, usage errors exit 64.
+#![allow(clippy::unwrap_used)]
+
+use crate::util::{self, render};
+use std::io::Write;
+
+const NOW: (&str, &str) = ("IMIP_AGENT_NOW", "20270301T090000Z");
+
+fn request() -> Vec<u8> {
+    std::fs::read(util::fixtures().join("resource/request-basic.eml")).unwrap()
+}
+
+fn invite() -> Vec<u8> {
+    std::fs::read(util::fixtures().join("person/invite.eml")).unwrap()
+}
+
+fn args(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn env() -> Vec<(&'static str, String)> {
+    vec![(NOW.0, NOW.1.to_string())]
+}
+
+#[test]
+fn store_that_cannot_be_opened_is_a_temporary_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the database file should be.
+    let store = dir.path().join("store.db");
+    std::fs::create_dir(&store).unwrap();
+    let out = util::run(
+        "imip_resource",
+        &args(&["-S", store.to_str().unwrap(), "-d", "-o", "room@example.com"]),
+        &request(),
+        &env(),
+    );
+    assert_eq!(out.status, 75, "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "nothing may be sent when the store failed");
+    // A file that is not a database.
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"this is not a database, it is a text file of some length....").unwrap();
+    let out = util::run(
+        "imip_person",
+        &args(&["-S", junk.to_str().unwrap(), "-d", "-o", "vincent.vole@example.com"]),
+        &invite(),
+        &env(),
+    );
+    assert_eq!(out.status, 75, "{}", out.stderr);
+    assert!(out.stderr.contains("the mail system will retry"));
+}
+
+#[test]
+fn a_busy_store_is_a_temporary_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[store]\nbusy_timeout_seconds = 1\n").unwrap();
+    // Create the store, then hold its write lock from this process.
+    let first = util::run(
+        "imip_resource",
+        &args(&[
+            "-c",
+            cfg.to_str().unwrap(),
+            "-S",
+            store.to_str().unwrap(),
+            "-d",
+            "-o",
+            "room@example.com",
+        ]),
+        b"Subject: x\n\nx\n",
+        &env(),
+    );
+    assert_eq!(first.status, 0, "{}", first.stderr);
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let t = std::time::Instant::now();
+    let out = util::run(
+        "imip_resource",
+        &args(&[
+            "-c",
+            cfg.to_str().unwrap(),
+            "-S",
+            store.to_str().unwrap(),
+            "-d",
+            "-o",
+            "room@example.com",
+        ]),
+        &request(),
+        &env(),
+    );
+    assert_eq!(out.status, 75, "{}", out.stderr);
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    conn.execute_batch("ROLLBACK").unwrap();
+    let out = util::run(
+        "imip_resource",
+        &args(&[
+            "-c",
+            cfg.to_str().unwrap(),
+            "-S",
+            store.to_str().unwrap(),
+            "-d",
+            "-o",
+            "room@example.com",
+        ]),
+        &request(),
+        &env(),
+    );
+    assert_eq!(out.status, 0, "{}", out.stderr);
+}
+
+#[test]
+fn transport_failure_is_retried_without_recording_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "[outgoing]\ntransport = \"sendmail\"\nsendmail_command = \"/bin/false\"\n",
+    )
+    .unwrap();
+    let s = store.to_str().unwrap();
+    let out = util::run(
+        "imip_resource",
+        &args(&[
+            "-c",
+            broken.to_str().unwrap(),
+            "-S",
+            s,
+            "-o",
+            "resource-room-confroom@example.com",
+        ]),
+        &request(),
+        &env(),
+    );
+    assert_eq!(out.status, 75, "{}", out.stderr);
+    assert!(
+        render::store_state(&store, "resource-room-confroom@example.com")
+            .contains("busy 20270310T150000Z")
+    );
+    // The retry (same bytes) sends the reply that was not sent, and records nothing again.
+    let outbox = dir.path().join("outbox");
+    let out = util::run(
+        "imip_resource",
+        &args(&[
+            "-S",
+            s,
+            "--outbox",
+            outbox.to_str().unwrap(),
+            "-o",
+            "resource-room-confroom@example.com",
+        ]),
+        &request(),
+        &env(),
+    );
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("sending again"));
+    let files: Vec<_> = std::fs::read_dir(&outbox).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    let state = render::store_state(&store, "resource-room-confroom@example.com");
+    assert_eq!(state.matches("busy ").count(), 1, "{state}");
+    let decisions = util::run(
+        "imip_admin",
+        &args(&["-S", s, "decisions", "resource-room-confroom@example.com"]),
+        b"",
+        &env(),
+    );
+    assert_eq!(String::from_utf8_lossy(&decisions.stdout).lines().count(), 1);
+    let runs = util::run("imip_admin", &args(&["-S", s, "runs"]), b"", &env());
+    let runs = String::from_utf8_lossy(&runs.stdout).to_string();
+    assert!(runs.contains("exit=75") && runs.contains("exit=0"), "{runs}");
+    // A third delivery of the same message (a duplicate) sends nothing.
+    let out = util::run(
+        "imip_resource",
+        &args(&[
+            "-S",
+            s,
+            "--outbox",
+            outbox.to_str().unwrap(),
+            "-o",
+            "resource-room-confroom@example.com",
+        ]),
+        &request(),
+        &env(),
+    );
+    assert_eq!(out.status, 0);
+    assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1);
+}
+
+#[test]
+fn mailbox_delivery_failure_is_retried_and_the_person_gets_the_mail() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    let s = store.to_str().unwrap();
+    // Nothing listens on this port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let target = format!("127.0.0.1:{port}");
+    let out = util::run(
+        "imip_person",
+        &args(&["-S", s, "-l", &target, "-o", "vincent.vole@example.com"]),
+        &invite(),
+        &env(),
+    );
+    assert_eq!(out.status, 75, "{}", out.stderr);
+    // Retry with a working mailbox (an LMTP server run by the lmtp crate's session).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut sock, _) = listener.accept().unwrap();
+        let mut session =
+            lmtp::Session::new(lmtp::ServerConfig::new(lmtp::Protocol::Lmtp, "mailbox.test"));
+        sock.write_all(&session.greeting()).unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = std::io::Read::read(&mut sock, &mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            let mut actions = session.feed(&buf[..n]);
+            while let Some(a) = actions.first().cloned() {
+                actions.remove(0);
+                match a {
+                    lmtp::Action::Write(b) => sock.write_all(&b).unwrap(),
+                    lmtp::Action::Deliver(e) => {
+                        got.push(e);
+                        actions.extend(session.delivered(&[lmtp::DeliveryOutcome::Delivered]));
+                    }
+                    lmtp::Action::Close => return got,
+                }
+            }
+        }
+        got
+    });
+    let out = util::run(
+        "imip_person",
+        &args(&["-S", s, "-l", &addr, "-o", "vincent.vole@example.com"]),
+        &invite(),
+        &env(),
+    );
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let got = server.join().unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].recipients, vec!["vincent.vole@example.com".to_string()]);
+    assert!(
+        String::from_utf8_lossy(&got[0].data).contains("An event invitation has been received.")
+    );
+    let state = render::store_state(&store, "vincent.vole@example.com");
+    assert_eq!(state.matches("request project@example.com").count(), 1, "{state}");
+}
+
+#[test]
+fn usage_errors_and_help() {
+    let out = util::run("imip_resource", &args(&["--no-such-flag"]), b"", &env());
+    assert_eq!(out.status, 64);
+    for program in ["imip_resource", "imip_person", "imip_person_outgoing", "imip_admin"] {
+        let out = util::run(program, &args(&["--help"]), b"", &env());
+        assert_eq!(out.status, 0, "{program}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage:"), "{program}: {text}");
+    }
+    let out = util::run("imip_person", &args(&["--help"]), b"", &env());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in ["-o", "-s", "-l", "-L", "-T", "-S", "-P", "-p", "-j", "-d"] {
+        assert!(text.contains(&format!("{flag}, ")), "--help lacks {flag}");
+    }
+}
