@@ -14,3 +14,6 @@ mod failures;
 
 // Several processes booking one room at once.
 mod concurrency;
+
+// The LMTP/SMTP listener and sender authentication, against the binaries (issue 6).
+mod listener;

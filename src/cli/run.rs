@@ -11,9 +11,9 @@ use crate::address::CalAddress;
 use crate::agent::handle::{handle_recipient, message_key};
 use crate::agent::{AgentKind, Env};
 use crate::clock::CounterIdGen;
-use crate::error::{InfraError, InfraResult};
+use crate::error::InfraResult;
+use crate::mail::InboundMessage;
 use crate::mail::items::extract_items;
-use crate::mail::{InboundMessage, MailLimits};
 use crate::store::{RunRecord, Store};
 use crate::transport::Sender;
 use std::io::Read;
@@ -127,13 +127,7 @@ fn run(
         prefs: prefs.as_ref(),
         system_zone: setup::system_zone(),
     };
-    let limits = MailLimits {
-        max_message_size: cfg.limits.max_message_size,
-        max_depth: cfg.limits.max_mime_depth,
-        max_parts: cfg.limits.max_mime_parts,
-        ..MailLimits::default()
-    };
-    let msg = InboundMessage::parse(raw, &limits);
+    let msg = InboundMessage::parse(raw, &setup::mail_limits(&cfg));
     for d in &msg.diagnostics {
         log.line(d.clone());
     }
@@ -230,26 +224,7 @@ fn send_all(
 ) -> InfraResult<usize> {
     let mut outgoing: Box<dyn Sender> = setup::outgoing_sender(cfg, args);
     let mut delivery = setup::delivery_sender(cfg, args);
-    let mut n = 0;
-    for m in outbox {
-        match m.kind.as_str() {
-            "deliver" => match delivery.as_mut() {
-                Some(d) => {
-                    d.send(m)?;
-                    n += 1;
-                }
-                None => log.line(format!(
-                    "no delivery channel (-l or -L): copy for {} not delivered",
-                    m.to.join(", ")
-                )),
-            },
-            _ => {
-                outgoing.send(m).map_err(|e| {
-                    InfraError::Transport(format!("sending to {}: {e}", m.to.join(", ")))
-                })?;
-                n += 1;
-            }
-        }
-    }
-    Ok(n)
+    super::send::send_outbox(outgoing.as_mut(), delivery.as_deref_mut(), outbox, &mut |l| {
+        log.line(l)
+    })
 }

@@ -11,7 +11,7 @@ use crate::transport::Sender;
 /// everything, which the processed marker allows). Returns how many went.
 pub fn send_outbox(
     outgoing: &mut dyn Sender,
-    mut delivery: Option<&mut dyn Sender>,
+    mut delivery: Option<&mut (dyn Sender + 'static)>,
     outbox: &[OutboxMessage],
     log: &mut dyn FnMut(String),
 ) -> InfraResult<usize> {

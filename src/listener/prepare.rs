@@ -8,8 +8,8 @@ use crate::address::CalAddress;
 use crate::agent::handle::message_key;
 use crate::cli::setup::mail_limits;
 use crate::config::Config;
-use crate::mail::items::{ItemsOutcome, extract_items};
 use crate::mail::InboundMessage;
+use crate::mail::items::{ItemsOutcome, extract_items};
 use std::time::Instant;
 
 /// A message ready for processing.
@@ -34,11 +34,18 @@ pub struct Prepared {
 }
 
 /// Parses an envelope's message.
-pub fn prepare(cfg: &Config, mail_from: String, rcpt: Vec<String>, raw: Vec<u8>, received_at: Instant) -> Prepared {
+pub fn prepare(
+    cfg: &Config,
+    mail_from: String,
+    rcpt: Vec<String>,
+    raw: Vec<u8>,
+    received_at: Instant,
+) -> Prepared {
     let msg = InboundMessage::parse(&raw, &mail_limits(cfg));
     let items = extract_items(&msg, cfg.counter_as_request);
     let key = message_key(&raw);
     // The same reading of an address as the pipe runner's -o values.
-    let recipients = rcpt.iter().map(|r| CalAddress::from_email(r).or_else(|| CalAddress::parse(r))).collect();
+    let recipients =
+        rcpt.iter().map(|r| CalAddress::from_email(r).or_else(|| CalAddress::parse(r))).collect();
     Prepared { raw, msg, items, key, mail_from, rcpt, recipients, received_at }
 }

@@ -21,13 +21,21 @@ thread_local! {
 }
 
 /// Sends one recipient's outbox. `Err` carries the reason for a 451.
-pub fn send(cfg: &Config, args: &AgentArgs, outbox: &[OutboxMessage], log: &mut dyn FnMut(String)) -> Result<usize, String> {
+pub fn send(
+    cfg: &Config,
+    args: &AgentArgs,
+    outbox: &[OutboxMessage],
+    log: &mut dyn FnMut(String),
+) -> Result<usize, String> {
     if outbox.is_empty() {
         return Ok(0);
     }
     SENDERS.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let s = slot.get_or_insert_with(|| Senders { outgoing: setup::outgoing_sender(cfg, args), delivery: setup::delivery_sender(cfg, args) });
+        let s = slot.get_or_insert_with(|| Senders {
+            outgoing: setup::outgoing_sender(cfg, args),
+            delivery: setup::delivery_sender(cfg, args),
+        });
         let result = send_outbox(s.outgoing.as_mut(), s.delivery.as_deref_mut(), outbox, log);
         if result.is_err() {
             // A transport that failed may hold a broken connection: start

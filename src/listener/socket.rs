@@ -59,14 +59,18 @@ pub struct Inherited {
 impl Inherited {
     /// Takes the sockets from the environment.
     pub fn from_env() -> Inherited {
-        let names = std::env::var("LISTEN_FDNAMES").map(|n| n.split(':').map(str::to_string).collect()).unwrap_or_default();
+        let names = std::env::var("LISTEN_FDNAMES")
+            .map(|n| n.split(':').map(str::to_string).collect())
+            .unwrap_or_default();
         Inherited { fds: listenfd::ListenFd::from_env(), names }
     }
 
     fn index(&self, name: Option<&str>, protocol: &str) -> io::Result<usize> {
         let n = self.fds.len();
         if n == 0 {
-            return Err(io::Error::other("no socket was passed by systemd (LISTEN_FDS is not set for this process)"));
+            return Err(io::Error::other(
+                "no socket was passed by systemd (LISTEN_FDS is not set for this process)",
+            ));
         }
         let wanted = name.unwrap_or(protocol);
         if let Some(i) = self.names.iter().position(|x| x == wanted) {
@@ -74,7 +78,10 @@ impl Inherited {
         }
         match (name, n) {
             (None, 1) => Ok(0),
-            _ => Err(io::Error::other(format!("no socket named {wanted:?} among those passed by systemd ({})", self.names.join(", ")))),
+            _ => Err(io::Error::other(format!(
+                "no socket named {wanted:?} among those passed by systemd ({})",
+                self.names.join(", ")
+            ))),
         }
     }
 
@@ -114,7 +121,10 @@ fn bind_unix(path: &Path, mode: u32) -> io::Result<Bound> {
         // A file left by a daemon that died is removed; one somebody still
         // listens on is not taken over.
         if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            return Err(io::Error::new(io::ErrorKind::AddrInUse, format!("{} is in use by another process", path.display())));
+            return Err(io::Error::new(
+                io::ErrorKind::AddrInUse,
+                format!("{} is in use by another process", path.display()),
+            ));
         }
         std::fs::remove_file(path)?;
     }
@@ -131,7 +141,8 @@ pub fn notify(state: &str) {
     let Ok(sock) = UnixDatagram::unbound() else { return };
     let sent = if let Some(abstract_name) = target.strip_prefix('@') {
         use std::os::linux::net::SocketAddrExt;
-        std::os::unix::net::SocketAddr::from_abstract_name(abstract_name.as_bytes()).and_then(|a| sock.send_to_addr(state.as_bytes(), &a))
+        std::os::unix::net::SocketAddr::from_abstract_name(abstract_name.as_bytes())
+            .and_then(|a| sock.send_to_addr(state.as_bytes(), &a))
     } else {
         sock.send_to(state.as_bytes(), &target)
     };

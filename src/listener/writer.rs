@@ -64,7 +64,10 @@ pub struct WriterSetup {
 
 /// Starts the writer thread; it ends when every sender of `jobs` is gone
 /// and the queue is empty.
-pub fn spawn(setup: WriterSetup, jobs: mpsc::Receiver<Job>) -> std::io::Result<std::thread::JoinHandle<()>> {
+pub fn spawn(
+    setup: WriterSetup,
+    jobs: mpsc::Receiver<Job>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("imip-writer".into()).spawn(move || run(setup, jobs))
 }
 
@@ -73,7 +76,14 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
     let clock = setup::clock();
     let ids = CounterIdGen::from_clock(clock.as_ref());
     let prefs = setup::pref_source(cfg);
-    let env = Env { config: cfg, clock: clock.as_ref(), ids: &ids, agent_address: setup.agent_address, prefs: prefs.as_ref(), system_zone: setup::system_zone() };
+    let env = Env {
+        config: cfg,
+        clock: clock.as_ref(),
+        ids: &ids,
+        agent_address: setup.agent_address,
+        prefs: prefs.as_ref(),
+        system_zone: setup::system_zone(),
+    };
     let program = setup.kind.program();
     let mut store: Option<SqliteStore> = None;
     let mut records: Vec<Record> = Vec::new();
@@ -94,7 +104,10 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
         }
         let results = commit_batch(setup.kind, &env, &mut store, &work, &records);
         match results {
-            Ok(per_message) => {
+            Ok(mut per_message) => {
+                if let Some(s) = store.as_mut() {
+                    republish(&env, s, &work, &mut per_message);
+                }
                 commits += 1;
                 messages += work.len() as u64;
                 records.clear();
@@ -107,12 +120,19 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
                 store = None;
                 eprintln!("{program}: store unavailable, {} message(s) deferred: {e}", work.len());
                 for (p, reply) in work {
-                    let _ = reply.send(p.recipients.iter().map(|_| Processed::TempFail(format!("4.3.0 store unavailable: {e}"))).collect());
+                    let _ = reply.send(
+                        p.recipients
+                            .iter()
+                            .map(|_| Processed::TempFail(format!("4.3.0 store unavailable: {e}")))
+                            .collect(),
+                    );
                 }
                 if records.len() > MAX_PENDING_RECORDS {
                     let excess = records.len() - MAX_PENDING_RECORDS;
                     records.drain(..excess);
-                    eprintln!("{program}: {excess} run record(s) dropped while the store is unavailable");
+                    eprintln!(
+                        "{program}: {excess} run record(s) dropped while the store is unavailable"
+                    );
                 }
             }
         }
@@ -129,7 +149,13 @@ type Work = (Arc<Prepared>, oneshot::Sender<Vec<Processed>>);
 
 /// Processes a batch in one transaction. An error means nothing of the
 /// batch was committed.
-fn commit_batch(kind: AgentKind, env: &Env<'_>, store: &mut Option<SqliteStore>, work: &[Work], records: &[Record]) -> InfraResult<Vec<Vec<Processed>>> {
+fn commit_batch(
+    kind: AgentKind,
+    env: &Env<'_>,
+    store: &mut Option<SqliteStore>,
+    work: &[Work],
+    records: &[Record],
+) -> InfraResult<Vec<Vec<Processed>>> {
     if store.is_none() {
         *store = Some(setup::open_store(env.config)?);
     }
@@ -150,10 +176,14 @@ fn commit_batch(kind: AgentKind, env: &Env<'_>, store: &mut Option<SqliteStore>,
         let mut per = Vec::with_capacity(p.recipients.len());
         for (rcpt, addr) in p.rcpt.iter().zip(&p.recipients) {
             let Some(addr) = addr else {
-                per.push(Processed::Refused(format!("5.1.3 {rcpt} is not a usable calendar address")));
+                per.push(Processed::Refused(format!(
+                    "5.1.3 {rcpt} is not a usable calendar address"
+                )));
                 continue;
             };
-            let handled = in_savepoint(tx.as_mut(), |tx| handle_recipient(kind, env, tx, &p.raw, &p.msg, &p.items, addr, &p.key))?;
+            let handled = in_savepoint(tx.as_mut(), |tx| {
+                handle_recipient(kind, env, tx, &p.raw, &p.msg, &p.items, addr, &p.key)
+            })?;
             per.push(match handled {
                 Ok(h) => Processed::Done(h),
                 Err(e) => Processed::TempFail(format!("4.3.0 {e}")),
@@ -165,10 +195,55 @@ fn commit_batch(kind: AgentKind, env: &Env<'_>, store: &mut Option<SqliteStore>,
     Ok(out)
 }
 
+/// Rewrites the published free/busy of users whose own free/busy changed
+/// (or may have, for a retried message), once per user per batch, after
+/// the commit as the pipe runner does. A recipient whose publication failed
+/// is answered 451, so that the retry publishes again.
+fn republish(
+    env: &Env<'_>,
+    store: &mut SqliteStore,
+    work: &[Work],
+    per_message: &mut [Vec<Processed>],
+) {
+    let mut users: Vec<(CalAddress, Option<String>)> = Vec::new();
+    for ((p, _), per) in work.iter().zip(per_message.iter()) {
+        for (addr, pr) in p.recipients.iter().zip(per) {
+            let Processed::Done(h) = pr else { continue };
+            let replayed = h.replayed.then(|| addr.clone()).flatten();
+            for u in h.freebusy_changed.iter().filter_map(|u| CalAddress::parse(u)).chain(replayed)
+            {
+                if !users.iter().any(|(x, _)| *x == u) {
+                    users.push((u, None));
+                }
+            }
+        }
+    }
+    for (u, failure) in &mut users {
+        if let Err(e) = crate::agent::publish::publish(env, store, u) {
+            *failure = Some(e.to_string());
+        }
+    }
+    for ((p, _), per) in work.iter().zip(per_message.iter_mut()) {
+        for (addr, pr) in p.recipients.iter().zip(per.iter_mut()) {
+            let Processed::Done(h) = pr else { continue };
+            let mine = |u: &CalAddress| {
+                h.freebusy_changed.iter().any(|c| CalAddress::parse(c).as_ref() == Some(u))
+                    || (h.replayed && addr.as_ref() == Some(u))
+            };
+            if let Some((_, Some(e))) = users.iter().find(|(u, f)| f.is_some() && mine(u)) {
+                *pr = Processed::TempFail(format!("4.3.0 {e}"));
+            }
+        }
+    }
+}
+
 /// Runs `f` inside a savepoint. The outer error is for the transaction as a
 /// whole (the savepoint itself failed: give up the batch); the inner one is
 /// `f`'s, whose changes were undone.
-fn in_savepoint<T>(tx: &mut dyn StoreTx, f: impl FnOnce(&mut dyn StoreTx) -> InfraResult<T>) -> InfraResult<InfraResult<T>> {
+fn in_savepoint<T>(
+    tx: &mut dyn StoreTx,
+    f: impl FnOnce(&mut dyn StoreTx) -> InfraResult<T>,
+) -> InfraResult<InfraResult<T>> {
     tx.savepoint()?;
     match f(tx) {
         Ok(v) => {

@@ -1,0 +1,228 @@
+//! Listener mode (`--lmtp-listen`, `--smtp-listen`; docs/listener.md): the
+//! agent as a long-running LMTP server, or an SMTP server behind the MTA,
+//! processing each recipient exactly as the pipe mode does. Performs I/O.
+//!
+//! Threads: tokio tasks speak the protocol (one per connection, at most
+//! `listener.max_connections`); a bounded pool of `--workers` threads parses
+//! messages and sends replies; one writer thread owns the store and commits
+//! many messages at once (group commit). A recipient gets 250 only after its
+//! effects are durably committed and its replies sent; any internal failure
+//! is 451, a message over the size limit 552. SIGTERM (or SIGINT) stops
+//! accepting, lets connections finish the messages they carry, and exits.
+
+pub mod conn;
+pub mod pipeline;
+pub mod prepare;
+pub mod send;
+pub mod socket;
+pub mod writer;
+
+use crate::agent::AgentKind;
+use crate::cli::args::AgentArgs;
+use crate::cli::{exit, setup};
+use crate::config::Config;
+use lmtp::{Protocol, ServerConfig};
+use pipeline::Pipeline;
+use socket::{Bound, Inherited};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Semaphore, mpsc, watch};
+
+/// Serves LMTP/SMTP for an agent until SIGTERM.
+pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
+    // First, while this is the only thread: taking systemd's sockets clears
+    // their variables from the environment.
+    let mut inherited = Inherited::from_env();
+    let program = kind.program();
+    let fail = |what: String| {
+        eprintln!("{program}: {what}");
+        ExitCode::from(exit::TEMPFAIL)
+    };
+    if args.workers == 0 {
+        eprintln!("{program}: --workers must be at least 1");
+        return ExitCode::from(exit::USAGE);
+    }
+    if !args.recipients.is_empty() {
+        eprintln!("{program}: -o is ignored in listener mode: the envelope recipients are used");
+    }
+    let cfg = match setup::config(args) {
+        Ok(c) => Arc::new(c),
+        Err(e) => return fail(e.to_string()),
+    };
+    let agent_address = match setup::agent_address(&cfg) {
+        Ok(a) => a,
+        Err(e) => return fail(e.to_string()),
+    };
+    // Opening the store now shows a wrong path at once; the daemon still
+    // starts, answering 451 until the store can be opened.
+    if let Err(e) = setup::open_store(&cfg) {
+        eprintln!("{program}: store not available; messages are deferred until it is: {e}");
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(args.workers)
+        .thread_name("imip-listener")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start: {e}")),
+    };
+    // Room for every connection's message plus its run record.
+    let (jobs, queue) = mpsc::channel(cfg.listener.max_connections * 2);
+    let setup = writer::WriterSetup { kind, config: cfg.clone(), agent_address };
+    let writer = match writer::spawn(setup, queue) {
+        Ok(w) => w,
+        Err(e) => return fail(format!("cannot start the writer thread: {e}")),
+    };
+    let pipeline = Arc::new(Pipeline {
+        kind,
+        config: cfg.clone(),
+        args: Arc::new(args.clone()),
+        jobs,
+        clock: setup::clock(),
+    });
+    let code = rt.block_on(serve(program, &cfg, args, pipeline, &mut inherited));
+    // Connections still open after the grace period are dropped here (their
+    // clients were not answered and will retry); then the writer, whose
+    // queue is now closed, finishes its last commit.
+    rt.shutdown_timeout(Duration::from_secs(5));
+    if writer.join().is_err() {
+        return fail("the writer thread failed".into());
+    }
+    code
+}
+
+async fn serve(
+    program: &str,
+    cfg: &Config,
+    args: &AgentArgs,
+    pipeline: Arc<Pipeline>,
+    inherited: &mut Inherited,
+) -> ExitCode {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (mut term, mut int) =
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(t), Ok(i)) => (t, i),
+            _ => {
+                eprintln!("{program}: cannot handle signals");
+                return ExitCode::from(exit::TEMPFAIL);
+            }
+        };
+    let mut bound = Vec::new();
+    for (spec, protocol, name) in
+        [(&args.lmtp_listen, Protocol::Lmtp, "lmtp"), (&args.smtp_listen, Protocol::Smtp, "smtp")]
+    {
+        let Some(spec) = spec else { continue };
+        match socket::bind(spec, name, inherited, cfg.listener.socket_mode) {
+            Ok(b) => bound.push((b, protocol, spec.clone())),
+            Err(e) => {
+                eprintln!("{program}: cannot listen for {name} on {spec}: {e}");
+                return ExitCode::from(exit::TEMPFAIL);
+            }
+        }
+    }
+    let (stop, stopping) = watch::channel(false);
+    let slots = Arc::new(Semaphore::new(cfg.listener.max_connections));
+    // Every connection holds a clone; recv() returns None once all are gone.
+    let (alive, mut all_closed) = mpsc::channel::<()>(1);
+    let mut accepting = tokio::task::JoinSet::new();
+    for (b, protocol, spec) in bound {
+        eprintln!(
+            "{program}: listening for {} on {spec} with {} worker(s)",
+            protocol.name(),
+            args.workers
+        );
+        let mut server = ServerConfig::new(protocol, hostname(cfg));
+        server.max_message_size = cfg.limits.max_message_size;
+        let ctx = Accept {
+            pipeline: pipeline.clone(),
+            server,
+            idle: Duration::from_secs(cfg.listener.idle_timeout_seconds.max(1)),
+            stopping: stopping.clone(),
+            slots: slots.clone(),
+            alive: alive.clone(),
+            program: program.to_string(),
+        };
+        accepting.spawn(accept_loop(b, ctx));
+    }
+    drop((alive, pipeline));
+    socket::notify("READY=1");
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = int.recv() => {},
+    }
+    eprintln!("{program}: stopping: no new connections; finishing the messages in flight");
+    socket::notify("STOPPING=1");
+    let _ = stop.send(true);
+    while accepting.join_next().await.is_some() {}
+    let grace = Duration::from_secs(cfg.listener.shutdown_grace_seconds);
+    if tokio::time::timeout(grace, all_closed.recv()).await.is_err() {
+        eprintln!(
+            "{program}: connections still busy after {}s; closing them unanswered",
+            grace.as_secs()
+        );
+    }
+    ExitCode::from(exit::OK)
+}
+
+/// What an accept loop hands to each connection.
+struct Accept {
+    pipeline: Arc<Pipeline>,
+    server: ServerConfig,
+    idle: Duration,
+    stopping: watch::Receiver<bool>,
+    slots: Arc<Semaphore>,
+    alive: mpsc::Sender<()>,
+    program: String,
+}
+
+async fn accept_loop(listener: Bound, mut ctx: Accept) {
+    loop {
+        let slot = tokio::select! {
+            s = ctx.slots.clone().acquire_owned() => s,
+            _ = ctx.stopping.wait_for(|s| *s) => break,
+        };
+        let Ok(slot) = slot else { break };
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = ctx.stopping.wait_for(|s| *s) => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors and the like: pause, then go on.
+                eprintln!("{}: accept: {e}", ctx.program);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let (pipeline, server, idle, stopping, alive, program) = (
+            ctx.pipeline.clone(),
+            ctx.server.clone(),
+            ctx.idle,
+            ctx.stopping.clone(),
+            ctx.alive.clone(),
+            ctx.program.clone(),
+        );
+        tokio::spawn(async move {
+            let _held = (slot, alive);
+            if let Err(e) = conn::serve(stream, server, pipeline, idle, stopping).await {
+                eprintln!("{program}: connection from {peer}: {e}");
+            }
+        });
+    }
+    listener.cleanup();
+}
+
+/// The name in the greeting.
+fn hostname(cfg: &Config) -> String {
+    if !cfg.listener.hostname.is_empty() {
+        return cfg.listener.hostname.clone();
+    }
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}

@@ -1,0 +1,178 @@
+//! One received message from envelope to per-recipient answers: parse it on
+//! the worker pool, have the writer process and commit it, send what the
+//! commit put in the outbox, answer, and queue the run record. A recipient
+//! is answered 250 only when its effects are committed and its messages
+//! sent; any failure before that is 451 so that the MTA keeps the message.
+//! Performs I/O through the writer and the transports.
+
+use super::prepare::prepare;
+use super::send::send;
+use super::writer::{Job, Processed, Record};
+use crate::agent::AgentKind;
+use crate::cli::args::AgentArgs;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::store::RunRecord;
+use lmtp::{DeliveryOutcome, Envelope};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{mpsc, oneshot};
+
+/// What every connection shares.
+pub struct Pipeline {
+    /// Which agent.
+    pub kind: AgentKind,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// The flags (transports).
+    pub args: Arc<AgentArgs>,
+    /// The writer's queue.
+    pub jobs: mpsc::Sender<Job>,
+    /// For run records.
+    pub clock: Box<dyn Clock>,
+}
+
+/// One recipient's answer, with the log lines about it.
+struct Answer {
+    outcome: DeliveryOutcome,
+    sent: bool,
+    methods: Vec<String>,
+}
+
+impl Pipeline {
+    /// Processes a received message; one outcome per envelope recipient.
+    pub async fn deliver(&self, envelope: Envelope) -> Vec<DeliveryOutcome> {
+        let received_at = Instant::now();
+        let n = envelope.recipients.len();
+        let tempfail = |why: &str| vec![DeliveryOutcome::TempFail(format!("4.3.0 {why}")); n];
+        let cfg = self.config.clone();
+        let Envelope { mail_from, recipients, data } = envelope;
+        let Ok(prepared) = tokio::task::spawn_blocking(move || {
+            prepare(&cfg, mail_from, recipients, data, received_at)
+        })
+        .await
+        else {
+            return tempfail("internal error while reading the message");
+        };
+        let prepared = Arc::new(prepared);
+        let (reply, answer) = oneshot::channel();
+        if self.jobs.send(Job::Process(prepared.clone(), reply)).await.is_err() {
+            return tempfail("shutting down");
+        }
+        let Ok(processed) = answer.await else {
+            return tempfail("internal error while processing");
+        };
+
+        let (cfg, args, p) = (self.config.clone(), self.args.clone(), prepared.clone());
+        let sending = tokio::task::spawn_blocking(move || {
+            let mut log = Vec::new();
+            let answers: Vec<Answer> = p
+                .rcpt
+                .iter()
+                .zip(processed)
+                .map(|(rcpt, pr)| answer_for(&cfg, &args, rcpt, pr, &mut log))
+                .collect();
+            (answers, log)
+        });
+        let Ok((answers, log)) = sending.await else {
+            return tempfail("internal error while sending");
+        };
+        self.record(&prepared, &answers, log).await;
+        answers.into_iter().map(|a| a.outcome).collect()
+    }
+
+    /// Logs the message and queues its run record.
+    async fn record(&self, p: &super::prepare::Prepared, answers: &[Answer], log: Vec<String>) {
+        let program = self.kind.program();
+        for line in &log {
+            eprintln!("{program}: {line}");
+        }
+        let failed = answers.iter().any(|a| !matches!(a.outcome, DeliveryOutcome::Delivered));
+        let outcome: Vec<String> = p
+            .rcpt
+            .iter()
+            .zip(answers)
+            .map(|(r, a)| format!("{r}: {}", describe(&a.outcome)))
+            .collect();
+        let run = RunRecord {
+            id: 0,
+            started: self.clock.now().timestamp(),
+            program: program.to_string(),
+            message_id: p.msg.message_id.clone().unwrap_or_default(),
+            message_key: p.key.clone(),
+            sender: if p.mail_from.is_empty() {
+                p.msg.senders().first().map(ToString::to_string).unwrap_or_default()
+            } else {
+                p.mail_from.clone()
+            },
+            recipients: p.rcpt.join(" "),
+            methods: answers
+                .iter()
+                .flat_map(|a| a.methods.iter().cloned())
+                .collect::<Vec<_>>()
+                .join(" "),
+            outcome: format!("listener: {}", outcome.join("; ")),
+            exit_status: if failed { i32::from(crate::cli::exit::TEMPFAIL) } else { 0 },
+            duration_us: i64::try_from(p.received_at.elapsed().as_micros()).unwrap_or(i64::MAX),
+            log: log.join("\n"),
+        };
+        let sent_for = p
+            .recipients
+            .iter()
+            .zip(answers)
+            .filter(|(_, a)| a.sent)
+            .filter_map(|(r, _)| r.as_ref().map(ToString::to_string))
+            .collect();
+        // Not awaited by the client: losing a record in a crash costs a log
+        // entry, and losing a "sent" mark only a duplicate reply should the
+        // same message arrive again.
+        let _ = self.jobs.send(Job::Record(Box::new(Record { run, sent_for }))).await;
+    }
+}
+
+/// Sends a committed recipient's outbox and decides its answer.
+fn answer_for(
+    cfg: &Config,
+    args: &AgentArgs,
+    rcpt: &str,
+    processed: Processed,
+    log: &mut Vec<String>,
+) -> Answer {
+    match processed {
+        Processed::Done(h) => {
+            for n in &h.notes {
+                log.push(format!("{rcpt}: {n}"));
+            }
+            let mut note = |l: String| log.push(format!("{rcpt}: {l}"));
+            match send(cfg, args, &h.outbox, &mut note) {
+                Ok(_) => {
+                    Answer { outcome: DeliveryOutcome::Delivered, sent: true, methods: h.methods }
+                }
+                Err(e) => {
+                    log.push(format!("{rcpt}: temporary failure, the mail system will retry: {e}"));
+                    Answer {
+                        outcome: DeliveryOutcome::TempFail(format!("4.3.0 {e}")),
+                        sent: false,
+                        methods: h.methods,
+                    }
+                }
+            }
+        }
+        Processed::TempFail(e) => {
+            log.push(format!("{rcpt}: temporary failure, the mail system will retry: {e}"));
+            Answer { outcome: DeliveryOutcome::TempFail(e), sent: false, methods: Vec::new() }
+        }
+        Processed::Refused(e) => {
+            log.push(format!("{rcpt}: refused: {e}"));
+            Answer { outcome: DeliveryOutcome::PermFail(e), sent: false, methods: Vec::new() }
+        }
+    }
+}
+
+fn describe(o: &DeliveryOutcome) -> String {
+    match o {
+        DeliveryOutcome::Delivered => "done".into(),
+        DeliveryOutcome::TempFail(e) => format!("deferred ({e})"),
+        DeliveryOutcome::PermFail(e) => format!("refused ({e})"),
+    }
+}

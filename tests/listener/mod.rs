@@ -1,0 +1,12 @@
+//! The LMTP/SMTP listener (issue 6) against the real binaries: answers per
+//! recipient only after a durable commit, 451 on internal failures and 552
+//! over the size limit, retries that do not record twice, Unix sockets,
+//! graceful shutdown; and sender authentication in both modes.
+#![allow(clippy::unwrap_used)]
+
+mod auth;
+mod daemon;
+mod failures;
+mod protocol;
+mod raw;
+mod shutdown;
