@@ -6,9 +6,11 @@
 //! Script syntax, one step per line (`#` starts a comment):
 //!   now 20270301T090000Z            fix the clock (IMIP_AGENT_NOW)
 //!   config <<END                    use this configuration file for later steps
-//!   admin ARGS…                     run imip_admin -S <store> ARGS (quotes as in a shell)
+//!   admin ARGS…                     run imip_admin -S <store> ARGS (quotes as in a shell;
+//!                                   {tmp} is the scenario's temporary directory)
 //!   run PROGRAM ARGS… < FILE        run an agent with -S <store> -d, FILE under tests/fixtures
 //!   run PROGRAM ARGS… <<END         … with the message inline, up to a line `END`
+//!   run PROGRAM ARGS… < @K          … with message K (1-based) of the previous run
 //!   expect exit N                   exit status of the last run
 //!   expect sent N                   messages to other parties ("Outgoing parts")
 //!   expect delivered N              messages to the user's mailbox
@@ -38,6 +40,7 @@ struct State {
     now: String,
     last: Option<RunOutput>,
     last_rendered: Vec<(String, String)>,
+    last_raw: Vec<Vec<u8>>,
     last_admin: String,
     transcript: String,
     config: Option<PathBuf>,
@@ -79,6 +82,7 @@ fn run_script(path: &Path) -> String {
         now: "20270301T090000Z".into(),
         last: None,
         last_rendered: Vec::new(),
+        last_raw: Vec::new(),
         last_admin: String::new(),
         transcript: String::new(),
         config: None,
@@ -120,7 +124,13 @@ fn run_script(path: &Path) -> String {
             }
             "admin" => {
                 let mut args = st.base_args();
-                args.extend(split_words(rest).unwrap_or_else(|e| fail(path, n, e)));
+                let tmp = st.dir.path().display().to_string();
+                args.extend(
+                    split_words(rest)
+                        .unwrap_or_else(|e| fail(path, n, e))
+                        .into_iter()
+                        .map(|a| a.replace("{tmp}", &tmp)),
+                );
                 let out =
                     util::run("imip_admin", &args, b"", &[("IMIP_AGENT_NOW", st.now.clone())]);
                 if out.status != 0 {
@@ -143,6 +153,15 @@ fn run_script(path: &Path) -> String {
                     }
                     i += 1;
                     (c.trim().to_string(), body.into_bytes())
+                } else if let Some((c, k)) = rest.split_once(" < @") {
+                    let k: usize = k
+                        .trim()
+                        .parse()
+                        .unwrap_or_else(|_| fail(path, n, "< @K needs a number".into()));
+                    let m = st.last_raw.get(k.wrapping_sub(1)).cloned().unwrap_or_else(|| {
+                        fail(path, n, format!("no message {k} in the previous run"))
+                    });
+                    (c.trim().to_string(), m)
                 } else if let Some((c, file)) = rest.split_once(" < ") {
                     let p = util::fixtures().join(file.trim());
                     (
@@ -167,11 +186,10 @@ fn run_script(path: &Path) -> String {
                 for l in out.log() {
                     st.transcript.push_str(&format!("  log: {l}\n"));
                 }
-                st.last_rendered = out
-                    .messages()
-                    .into_iter()
-                    .map(|(label, m)| (label, render::message(&m)))
-                    .collect();
+                let msgs = out.messages();
+                st.last_raw = msgs.iter().map(|(_, m)| m.clone()).collect();
+                st.last_rendered =
+                    msgs.into_iter().map(|(label, m)| (label, render::message(&m))).collect();
                 for (k, (label, m)) in st.last_rendered.iter().enumerate() {
                     st.transcript.push_str(&format!("  --- message {} ({label})\n", k + 1));
                     for l in m.lines() {

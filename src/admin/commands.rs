@@ -122,6 +122,15 @@ enum Command {
         #[arg(long = "prune-days")]
         prune_days: Option<i64>,
     },
+    /// Quotas: limits, group mappings, delegates, expiry of past reservations.
+    #[command(subcommand)]
+    Quota(super::policy_cmds::QuotaCmd),
+    /// Resource pools: one address for interchangeable resources.
+    #[command(subcommand)]
+    Pool(super::policy_cmds::PoolCmd),
+    /// Bookings held for the owner's approval.
+    #[command(subcommand)]
+    Approvals(super::policy_cmds::ApprovalsCmd),
     /// List a resource's scheduling decisions with their reasons.
     Decisions {
         /// The resource.
@@ -599,6 +608,9 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                 s
             }))
         }
+        Command::Quota(c) => Ok(super::policy_cmds::quota(&env, &mut store, c, json)?),
+        Command::Pool(c) => Ok(super::policy_cmds::pool(&env, &mut store, c, json)?),
+        Command::Approvals(c) => Ok(super::policy_cmds::approvals(&env, &mut store, c, json)?),
         Command::Decisions { resource, limit } => {
             let u = user_uri(resource)?;
             let tx = store.read()?;

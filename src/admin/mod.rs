@@ -4,5 +4,6 @@
 
 mod commands;
 mod output;
+mod policy_cmds;
 
 pub use commands::{AdminArgs, main};

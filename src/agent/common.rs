@@ -190,6 +190,20 @@ pub fn requester_lang(
     Ok(Lang::from_pref(fallback))
 }
 
+/// The language for a message to `other` outside message processing: their
+/// own LANG if they are a user here, else `fallback`.
+pub fn requester_lang_of(
+    env: &Env<'_>,
+    tx: &dyn StoreTx,
+    fallback: &str,
+    other: &CalAddress,
+) -> InfraResult<Lang> {
+    Ok(match env.prefs.user_values(tx, other.as_str())?.into_iter().find(|(k, _)| k == "LANG") {
+        Some((_, l)) => Lang::from_pref(&l),
+        None => Lang::from_pref(fallback),
+    })
+}
+
 /// Updates a stored object in place (no clearing of occurrences): used to
 /// merge attendance into what is stored.
 pub fn update_stored(

@@ -5,6 +5,7 @@
 //! [`StoreTx`] it is given (and, for `-p` preferences and ACL files, reads
 //! small files).
 
+pub mod approval;
 pub mod common;
 pub mod env;
 pub mod events;

@@ -7,7 +7,7 @@
 use super::common::{self, load, load_recurrences, rebuild_busy, store_event};
 use super::outgoing_mail::OutPart;
 use super::view::TxView;
-use super::{Env, Outcome, freebusy, prefs};
+use super::{Env, Outcome, approval, freebusy, prefs};
 use crate::address::CalAddress;
 use crate::config::prefs::{AddResponse, Prefs};
 use crate::error::InfraResult;
@@ -99,6 +99,15 @@ pub fn process(
             (ComponentKind::Event, Method::DeclineCounter) => {
                 decline_counter(&ctx, tx, &mut out, &item.object)?
             }
+            (ComponentKind::Event, Method::Reply)
+                if approval::owner_reply(
+                    env,
+                    tx,
+                    &mut out,
+                    recipient,
+                    ctx.senders,
+                    &item.object,
+                )? => {}
             (ComponentKind::Event, m) => out.log(format!(
                 "{m} for {} ignored: resources do not act on it",
                 item.object.uid().unwrap_or_default()
@@ -336,6 +345,28 @@ fn request(
             ));
         }
         Verdict::Delegate(to) => {
+            // Hold the delegate's time at once, in this transaction, so that
+            // requests arriving before the delegate has answered go to
+            // another candidate; the delegate's own decision replaces the
+            // hold, and a lost message lets it lapse.
+            let hold = ctx
+                .prefs
+                .get("delegate_hold")
+                .and_then(crate::config::prefs::parse_duration)
+                .unwrap_or(chrono::Duration::hours(1));
+            let held: Vec<BusyPeriod> = booking
+                .occurrences
+                .iter()
+                .map(|o| {
+                    let mut p = BusyPeriod::new(o.start, o.end, &uid, &o.rid);
+                    p.expires = Some(now + hold);
+                    p.organizer = org.address.to_string();
+                    p.summary = format!("held for delegation from {}", ctx.user);
+                    p
+                })
+                .collect();
+            tx.remove_busy_for_uid(&FbSet::Offers(to.to_string()), &uid, None)?;
+            tx.add_busy(&FbSet::Offers(to.to_string()), &held)?;
             // The resource neither stores nor books: the delegate does when it accepts.
             let mut delegated = booking.object.clone();
             delegated.set_partstat(ctx.user, PartStat::Delegated);
@@ -372,14 +403,38 @@ fn request(
     }
 
     let text = explanation(lang, &decision);
-    for (m, o) in &reply_parts {
-        out.parts.push(OutPart {
-            to: org.address.clone(),
-            method: m.clone(),
-            object: o.clone(),
-            text: Some(text.clone()),
-            lang,
-        });
+    // A delegate answers the organiser and the delegators (RFC 5546 §2.1.5).
+    let mut answer_to = vec![org.address.clone()];
+    if booking.is_delegate {
+        answer_to.extend(
+            obj.attendees()
+                .into_iter()
+                .filter(|a| a.delegated_to.contains(ctx.user))
+                .map(|a| a.address),
+        );
+    }
+    for to in &answer_to {
+        for (m, o) in &reply_parts {
+            out.parts.push(OutPart {
+                to: to.clone(),
+                method: m.clone(),
+                object: o.clone(),
+                text: Some(text.clone()),
+                lang,
+            });
+        }
+    }
+    if decision.verdict == Verdict::Tentative {
+        approval::request_approval(
+            env,
+            tx,
+            out,
+            ctx.user,
+            &booking.object,
+            &uid,
+            &rid,
+            &org.address,
+        )?;
     }
     let reply_text = reply_parts.first().map(|(_, o)| o.component_text()).unwrap_or_default();
     tx.add_decision(&DecisionRecord {
@@ -438,6 +493,15 @@ pub(crate) fn apply_effects(tx: &mut dyn StoreTx, effects: &[Effect]) -> InfraRe
             Effect::AddBusy(set, periods) => tx.add_busy(set, periods)?,
             Effect::RemoveBusy(set, uid, rid) => {
                 tx.remove_busy_for_uid(set, uid, rid.as_deref())?;
+            }
+            Effect::RemoveBusyOf(set, uid, attendee) => {
+                let keep: Vec<BusyPeriod> = tx
+                    .busy_for_uid(set, uid, None)?
+                    .into_iter()
+                    .filter(|p| p.attendee != *attendee)
+                    .collect();
+                tx.remove_busy_for_uid(set, uid, None)?;
+                tx.add_busy(set, &keep)?;
             }
             Effect::KvPut(ns, k, v) => tx.kv_put(ns, k, v)?,
             Effect::KvDelete(ns, k) => {

@@ -122,13 +122,19 @@ pub fn open_store(cfg: &Config) -> InfraResult<SqliteStore> {
 
 /// The transport for replies to other parties.
 pub fn outgoing_sender(cfg: &Config, args: &AgentArgs) -> Box<dyn Sender> {
+    sender_for(cfg, args.debug, args.outbox.as_deref())
+}
+
+/// The outgoing transport: `-d` prints, an outbox directory collects files,
+/// otherwise the configured transport.
+pub fn sender_for(cfg: &Config, debug: bool, outbox: Option<&Path>) -> Box<dyn Sender> {
     let prefix =
         format!("{}-{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0));
-    if args.debug {
+    if debug {
         return Box::new(MboxStdout);
     }
-    if let Some(dir) = &args.outbox {
-        return Box::new(OutboxDir::new(dir.clone(), prefix));
+    if let Some(dir) = outbox {
+        return Box::new(OutboxDir::new(dir.to_path_buf(), prefix));
     }
     match cfg.outgoing.transport.as_str() {
         "smtp" => Box::new(Smtp::new(&cfg.outgoing.smtp_host, cfg.outgoing.smtp_port)),

@@ -150,6 +150,18 @@ pub const SPECS: &[PrefSpec] = &[
         doc: "days ahead to which open-ended recurrences are expanded",
     },
     PrefSpec {
+        name: "delegate_hold",
+        default: "",
+        kind: PrefKind::Duration,
+        doc: "resources: how long a delegate's time is held while the delegated request travels (default PT1H)",
+    },
+    PrefSpec {
+        name: "availability",
+        default: "",
+        kind: PrefKind::Lines,
+        doc: "resources: a VAVAILABILITY (RFC 7953) used by working_hours availability",
+    },
+    PrefSpec {
         name: "owner",
         default: "",
         kind: PrefKind::Text,

@@ -5,4 +5,4 @@ mod build;
 mod periods;
 
 pub use build::{FreeBusyReplyInput, freebusy_object, publish_object};
-pub use periods::{BusyPeriod, FbSet, coalesce, first_gap, max_concurrency, overlapping};
+pub use periods::{BusyPeriod, FbSet, Span, coalesce, first_gap, max_concurrency, overlapping};

@@ -3,6 +3,9 @@
 use crate::ical::Transp;
 use chrono::{DateTime, Duration, Utc};
 
+/// A time span (start, end) in UTC.
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
+
 /// Which free/busy collection a period belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FbSet {

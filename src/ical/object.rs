@@ -343,6 +343,33 @@ impl Object {
         out
     }
 
+    /// The sub-components of the main component (e.g. the AVAILABLE
+    /// blocks of a VAVAILABILITY) as stand-alone event objects with this
+    /// object's time zones, so that they can be expanded like events.
+    pub fn children_as_events(&self) -> Vec<Object> {
+        let mut out = Vec::new();
+        for id in &self.comp().component_ids {
+            let mut cal = ICalendar { components: vec![self.cal.components[0].clone()] };
+            cal.components[0].component_ids.clear();
+            for tz in &self.cal.components[0].component_ids {
+                if self
+                    .cal
+                    .components
+                    .get(*tz as usize)
+                    .is_some_and(|c| c.component_type == ICalendarComponentType::VTimezone)
+                {
+                    let n = copy_subtree(&self.cal, *tz, &mut cal);
+                    cal.components[0].component_ids.push(n);
+                }
+            }
+            let main = copy_subtree(&self.cal, *id, &mut cal);
+            cal.components[main as usize].component_type = ICalendarComponentType::VEvent;
+            cal.components[0].component_ids.push(main);
+            out.push(Object { cal, main: main as usize });
+        }
+        out
+    }
+
     /// Names of the properties present, for diagnostics and tests.
     pub fn property_names(&self) -> Vec<String> {
         self.comp().entries.iter().map(|e| e.name.as_str().to_string()).collect()

@@ -3,7 +3,7 @@
 
 use crate::address::CalAddress;
 use crate::config::prefs::Prefs;
-use crate::ical::{Object, Zone};
+use crate::ical::{DateTimeValue, Object, RDate, Zone};
 use crate::recur::{ExpandParams, Occurrence, expand};
 use chrono::{DateTime, Duration, Utc};
 
@@ -66,6 +66,53 @@ impl Booking {
     /// Total booked time.
     pub fn total_duration(&self) -> Duration {
         self.occurrences.iter().fold(Duration::zero(), |acc, o| acc + (o.end - o.start))
+    }
+
+    /// The explicitly defined periods (DTSTART and RDATEs; rule occurrences
+    /// are derived from DTSTART and move with it), in UTC.
+    pub fn explicit_periods(&self) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let zones = self.object.zones(self.zone());
+        let mut out = Vec::new();
+        let Some(main) = self.occurrences.iter().find(|o| o.is_main).or(self.occurrences.first())
+        else {
+            return out;
+        };
+        out.push((main.start, main.end));
+        let length = main.end - main.start;
+        for rd in self.object.rdates() {
+            let p = match rd {
+                RDate::At(v) => v.to_utc(&zones).map(|s| (s, s + length)),
+                RDate::Period(s, e) => s.to_utc(&zones).zip(e.to_utc(&zones)),
+                RDate::PeriodDuration(s, d) => s.to_utc(&zones).map(|s| (s, s + d)),
+            };
+            if let Some(p) = p {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// Moves the explicitly defined periods: DTSTART/DTEND keep their zone
+    /// (so that a weekly rule keeps its wall-clock time), RDATEs become UTC
+    /// periods. Re-expands the occurrences.
+    pub fn set_explicit_periods(&mut self, periods: &[(DateTime<Utc>, DateTime<Utc>)]) {
+        let Some(((s, e), rest)) = periods.split_first() else { return };
+        let zones = self.object.zones(self.zone());
+        if let Some(start) = self.object.dtstart() {
+            let zone = start.zone(&zones);
+            let place = |t: &DateTime<Utc>| match &start {
+                DateTimeValue::Utc(_) => DateTimeValue::Utc(t.naive_utc()),
+                DateTimeValue::Date(_) => DateTimeValue::Date(zone.from_utc(t).date()),
+                other => other.with_local(zone.from_utc(t)),
+            };
+            let (ns, ne) = (place(s), place(e));
+            self.object.set_dtstart(&ns);
+            self.object.set_dtend(&ne);
+        }
+        if !rest.is_empty() || !self.object.rdates().is_empty() {
+            self.object.set_rdate_periods(rest);
+        }
+        self.recompute();
     }
 
     /// Whether a stored period belongs to this booking itself (a re-sent

@@ -12,8 +12,10 @@
 
 pub mod booking;
 pub mod functions;
+pub mod identities;
 pub mod parse;
 pub mod permitted;
+pub mod quota;
 
 pub use booking::{Booking, Cancellation};
 pub use parse::{FunctionCall, parse_functions};
@@ -78,6 +80,9 @@ pub enum Effect {
     AddBusy(FbSet, Vec<BusyPeriod>),
     /// Remove a UID's periods (one occurrence or all) from a collection.
     RemoveBusy(FbSet, String, Option<String>),
+    /// Remove a UID's periods charged for one resource (the `attendee`
+    /// column of quota journals), leaving other resources' entries.
+    RemoveBusyOf(FbSet, String, String),
     /// Write a policy record.
     KvPut(String, String, String),
     /// Delete a policy record.
@@ -128,6 +133,11 @@ pub fn evaluate(
     booking: &mut Booking,
     view: &dyn PolicyView,
 ) -> InfraResult<Decision> {
+    // out_of_policy_approval applies to the whole chain: refusals by policy
+    // limits become requests for approval for the organisers it names.
+    let approval_on_refusal = calls.iter().any(|c| {
+        c.name == "out_of_policy_approval" && functions::approval_applies(&c.args, booking)
+    });
     let mut decision = Decision {
         verdict: Verdict::Accept,
         reason: Text::Scheduled,
@@ -145,7 +155,14 @@ pub fn evaluate(
             ));
             return Ok(decision);
         };
-        let step = f.evaluate(&call.args, booking, view)?;
+        let mut step = f.evaluate(&call.args, booking, view)?;
+        if approval_on_refusal && step.verdict == Verdict::Decline && f.is_policy_limit() {
+            step = Step::new(
+                Verdict::Tentative,
+                Text::AwaitingApproval,
+                format!("{}; out of policy, so the owner decides", step.detail),
+            );
+        }
         decision.trail.push(format!(
             "{}{}: {} ({})",
             call.name,

@@ -143,6 +143,12 @@ pub trait StoreTx {
     ) -> InfraResult<usize>;
     /// Removes periods whose `expires` is at or before `now`.
     fn purge_expired(&mut self, set: &FbSet, now: DateTime<Utc>) -> InfraResult<usize>;
+    /// Removes periods that ended before `before` from every collection of a
+    /// kind ("journal", "collective", "offer"…): quota reservations in the
+    /// past no longer count.
+    fn expire_busy(&mut self, kind: &str, before: DateTime<Utc>) -> InfraResult<usize>;
+    /// The (owner, other) keys of every collection of a kind.
+    fn sets_of_kind(&self, kind: &str) -> InfraResult<Vec<(String, String)>>;
     /// The "other" participants a user holds records for.
     fn other_sets(&self, user: &str) -> InfraResult<Vec<String>>;
 

@@ -431,6 +431,21 @@ impl StoreTx for SqliteTx<'_> {
             .execute(params![id, ts(now)])?)
     }
 
+    fn expire_busy(&mut self, kind: &str, before: DateTime<Utc>) -> InfraResult<usize> {
+        Ok(self
+            .tx
+            .prepare_cached("DELETE FROM fb_periods WHERE \"end\" < ?1 AND set_id IN (SELECT id FROM fb_sets WHERE kind = ?2)")?
+            .execute(params![ts(before), kind])?)
+    }
+
+    fn sets_of_kind(&self, kind: &str) -> InfraResult<Vec<(String, String)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT owner, other FROM fb_sets WHERE kind = ?1 ORDER BY owner, other",
+        )?;
+        let rows = st.query_map(params![kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn other_sets(&self, user: &str) -> InfraResult<Vec<String>> {
         let mut st = self.tx.prepare_cached(
             "SELECT other FROM fb_sets WHERE owner = ?1 AND kind = 'other' ORDER BY other",

@@ -1,0 +1,195 @@
+//! `schedule_corrected_in_freebusy [capacity]` and
+//! `schedule_next_available_in_freebusy [capacity]` (imip-agent 6.2):
+//! periods corrected to the resource's `permitted_times`; when the corrected
+//! booking conflicts, the next-available variant looks for the first free
+//! slot of the same length at or after each explicitly defined period,
+//! avoiding the resource's bookings and offers and what the resource knows
+//! of the other attendees' busy time.
+
+use super::SchedulingFunction;
+use super::freebusy::{capacity, conflicting};
+use crate::error::InfraResult;
+use crate::freebusy::{FbSet, Span, coalesce, first_gap};
+use crate::i18n::Text;
+use crate::policy::permitted::PermittedTimes;
+use crate::policy::{Booking, PolicyView, Step, Verdict};
+use chrono::{DateTime, Duration, Utc};
+
+pub(crate) struct Corrected;
+pub(crate) struct NextAvailable;
+
+fn permitted(b: &Booking) -> Result<PermittedTimes, String> {
+    match b.prefs.get("permitted_times") {
+        // imip-agent: invalid syntax disables the constraint; we log it instead of guessing.
+        Some(t) => PermittedTimes::parse(t).map_err(|e| format!("permitted_times {t:?}: {e}")),
+        None => Ok(PermittedTimes::default()),
+    }
+}
+
+/// The explicitly defined periods corrected to permitted times in the
+/// resource's zone, or why they cannot be.
+fn corrected(b: &Booking, p: &PermittedTimes) -> Result<Vec<Span>, String> {
+    if b.object.dtstart().is_some_and(|d| d.is_date()) {
+        return Err("all-day events cannot be corrected to permitted times".into());
+    }
+    let zone = b.zone();
+    b.explicit_periods()
+        .iter()
+        .map(|(s, e)| {
+            let (ls, le) = p
+                .correct(&zone.from_utc(s), &zone.from_utc(e))
+                .ok_or("no permitted time within two days")?;
+            Ok((
+                zone.to_utc(&ls).ok_or("corrected start not placeable")?,
+                zone.to_utc(&le).ok_or("corrected end not placeable")?,
+            ))
+        })
+        .collect()
+}
+
+/// Applies the correction; returns (changed, Err(step)) on refusal.
+fn apply_correction(b: &mut Booking) -> Result<bool, Step> {
+    let p = permitted(b).map_err(|e| Step::new(Verdict::Decline, Text::Misconfigured, e))?;
+    let before = b.explicit_periods();
+    let after =
+        corrected(b, &p).map_err(|e| Step::new(Verdict::Decline, Text::InvalidRequest, e))?;
+    if after != before {
+        b.set_explicit_periods(&after);
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+impl SchedulingFunction for Corrected {
+    fn evaluate(
+        &self,
+        args: &[String],
+        b: &mut Booking,
+        view: &dyn PolicyView,
+    ) -> InfraResult<Step> {
+        let cap = match capacity(args) {
+            Ok(c) => c,
+            Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
+        };
+        let original = b.object.clone();
+        let changed = match apply_correction(b) {
+            Ok(c) => c,
+            Err(step) => return Ok(step),
+        };
+        if !conflicting(b, view, cap)?.is_empty() {
+            // imip-agent: the original object is restored on refusal.
+            b.object = original;
+            b.recompute();
+            return Ok(Step::new(
+                Verdict::Decline,
+                Text::Unavailable,
+                "the corrected period is not free",
+            ));
+        }
+        Ok(if changed {
+            Step::new(Verdict::Counter, Text::Suggested, "period corrected to permitted times")
+        } else {
+            Step::new(Verdict::Accept, Text::Scheduled, "free, and within permitted times")
+        })
+    }
+}
+
+impl SchedulingFunction for NextAvailable {
+    fn evaluate(
+        &self,
+        args: &[String],
+        b: &mut Booking,
+        view: &dyn PolicyView,
+    ) -> InfraResult<Step> {
+        let cap = match capacity(args) {
+            Ok(c) => c,
+            Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
+        };
+        let p = match permitted(b) {
+            Ok(p) => p,
+            Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
+        };
+        let original = b.object.clone();
+        let changed = match apply_correction(b) {
+            Ok(c) => c,
+            Err(step) => return Ok(step),
+        };
+        if conflicting(b, view, cap)?.is_empty() {
+            return Ok(if changed {
+                Step::new(Verdict::Counter, Text::Suggested, "period corrected to permitted times")
+            } else {
+                Step::new(Verdict::Accept, Text::Scheduled, "free")
+            });
+        }
+        // Busy time: the resource's bookings and live offers (minus this
+        // booking) and the other attendees' known busy time.
+        let horizon = b.now + Duration::days(b.prefs.window_days());
+        let explicit = b.explicit_periods();
+        let Some(first) = explicit.iter().map(|p| p.0).min() else {
+            return Ok(Step::new(Verdict::Decline, Text::Unavailable, "nothing to move"));
+        };
+        let resource = b.resource.to_string();
+        let mut spans = Vec::new();
+        for set in [FbSet::Own(resource.clone()), FbSet::Offers(resource.clone())] {
+            for per in view.busy(&set, first, horizon)? {
+                if !b.is_self(&per.uid, &per.rid) && per.expires.is_none_or(|x| x > b.now) {
+                    spans.push((per.start, per.end));
+                }
+            }
+        }
+        for a in b.object.attendees() {
+            if a.address == b.resource {
+                continue;
+            }
+            let set = FbSet::Other { user: resource.clone(), other: a.address.to_string() };
+            for per in view.busy(&set, first, horizon)? {
+                if per.uid != b.uid {
+                    spans.push((per.start, per.end));
+                }
+            }
+        }
+        let busy = coalesce(spans);
+        let zone = b.zone();
+        let align = |t: DateTime<Utc>| -> Option<DateTime<Utc>> {
+            p.next_at_or_after(&zone.from_utc(&t)).and_then(|l| zone.to_utc(&l)).filter(|x| *x >= t)
+        };
+        let mut chosen: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        let mut after = first;
+        for (s, e) in &explicit {
+            let len = *e - *s;
+            let from = (*s).max(after);
+            match first_gap(&busy, from, len, horizon, &align) {
+                Some(ns) => {
+                    chosen.push((ns, ns + len));
+                    after = ns + len;
+                }
+                None => {
+                    b.object = original;
+                    b.recompute();
+                    return Ok(Step::new(
+                        Verdict::Decline,
+                        Text::Unavailable,
+                        "no free period of the same length before the window end",
+                    ));
+                }
+            }
+        }
+        b.set_explicit_periods(&chosen);
+        if !conflicting(b, view, cap)?.is_empty() {
+            b.object = original;
+            b.recompute();
+            return Ok(Step::new(
+                Verdict::Decline,
+                Text::Unavailable,
+                "no free period for every occurrence",
+            ));
+        }
+        let first_new =
+            chosen.first().map(|c| crate::ical::datetime::format_utc(&c.0)).unwrap_or_default();
+        Ok(Step::new(
+            Verdict::Counter,
+            Text::Suggested,
+            format!("next available period starts {first_new}"),
+        ))
+    }
+}

@@ -1,0 +1,81 @@
+//! `schedule_instances_in_freebusy [capacity] [max-conflicts] [max-share%]`:
+//! for recurring requests, accept the series and decline only the
+//! conflicting occurrences (the reply carries a DECLINED override per
+//! occurrence), unless more than `max-conflicts` occurrences (default: no
+//! limit) or more than `max-share` percent of them (default 50%) conflict,
+//! in which case the whole series is declined. After Exchange's
+//! MaximumConflictInstances and ConflictPercentageAllowed.
+
+use super::SchedulingFunction;
+use super::freebusy::{capacity, conflicting};
+use crate::error::InfraResult;
+use crate::i18n::Text;
+use crate::policy::{Booking, PolicyView, Step, Verdict};
+
+pub(crate) struct Instances;
+
+impl SchedulingFunction for Instances {
+    fn evaluate(
+        &self,
+        args: &[String],
+        b: &mut Booking,
+        view: &dyn PolicyView,
+    ) -> InfraResult<Step> {
+        let cap = match capacity(args) {
+            Ok(c) => c,
+            Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
+        };
+        let max_n: Option<usize> = match args.get(1).map(String::as_str) {
+            None | Some("*") => None,
+            Some(x) => match x.parse() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    return Ok(Step::new(
+                        Verdict::Decline,
+                        Text::Misconfigured,
+                        format!("{x:?} is not a number"),
+                    ));
+                }
+            },
+        };
+        let max_share: f64 = match args.get(2).map(|s| s.trim_end_matches('%')) {
+            None => 50.0,
+            Some(x) => match x.parse::<f64>() {
+                Ok(p) if (0.0..=100.0).contains(&p) => p,
+                _ => {
+                    return Ok(Step::new(
+                        Verdict::Decline,
+                        Text::Misconfigured,
+                        format!("{x:?} is not a percentage"),
+                    ));
+                }
+            },
+        };
+        if b.occurrences.is_empty() {
+            return Ok(Step::new(Verdict::Decline, Text::InvalidRequest, "no period"));
+        }
+        let conflicts = conflicting(b, view, cap)?;
+        let total = b.occurrences.len();
+        if conflicts.is_empty() {
+            return Ok(Step::new(
+                Verdict::Accept,
+                Text::Scheduled,
+                format!("all {total} occurrence(s) free"),
+            ));
+        }
+        let share = conflicts.len() as f64 * 100.0 / total as f64;
+        if total == 1 || max_n.is_some_and(|m| conflicts.len() > m) || share > max_share {
+            return Ok(Step::new(
+                Verdict::Decline,
+                Text::Unavailable,
+                format!("{} of {total} occurrence(s) conflict", conflicts.len()),
+            ));
+        }
+        let rids: Vec<String> = conflicts.into_iter().map(|(r, _)| r).collect();
+        Ok(Step::new(
+            Verdict::AcceptExcept(rids.clone()),
+            Text::SomeOccurrencesDeclined,
+            format!("{} of {total} occurrence(s) declined: {}", rids.len(), rids.join(", ")),
+        ))
+    }
+}
