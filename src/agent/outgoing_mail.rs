@@ -44,6 +44,8 @@ pub struct Outcome {
     pub handled: bool,
     /// Users whose own free/busy changed (for publishing).
     pub freebusy_changed: Vec<String>,
+    /// Resource decisions taken (ACCEPTED, DECLINED, …), in order.
+    pub decisions: Vec<String>,
 }
 
 impl Outcome {

@@ -451,6 +451,7 @@ fn request(
         reply: reply_text,
     })?;
     out.handled = true;
+    out.decisions.push(decision.verdict.label().to_string());
     out.log(format!(
         "{what} {label} from {}: {} ({})",
         org.address,
@@ -708,4 +709,25 @@ fn decline_counter(
     out.handled = true;
     out.log(format!("DECLINECOUNTER {uid}: {n} offered period(s) released"));
     Ok(())
+}
+
+/// Books a resource directly (for software agents, not from mail): the
+/// event goes through exactly the checks, policy chain and recording of a
+/// mail REQUEST from `requester`. Returns the decision and the outcome
+/// (whose messages the caller may send or drop).
+pub fn book(
+    env: &Env<'_>,
+    tx: &mut dyn StoreTx,
+    resource: &CalAddress,
+    obj: &Object,
+    requester: &CalAddress,
+) -> InfraResult<(Option<String>, Outcome)> {
+    let msg = InboundMessage { from: vec![requester.clone()], ..InboundMessage::default() };
+    let items = ItemsOutcome {
+        items: vec![crate::mail::ItipItem { method: Method::Request, object: obj.clone() }],
+        handled: true,
+        notes: Vec::new(),
+    };
+    let out = process(env, tx, &msg, &items, resource)?;
+    Ok((out.decisions.last().cloned(), out))
 }
