@@ -1,11 +1,12 @@
-//! Conformance over real client messages: every file of the folder named by
-//! `IMIP_REAL_WORLD_FIXTURES` (default `../shared/fixtures/real-world`
-//! beside the repository) goes through imip_resource, imip_person and
-//! imip_person_outgoing. None may panic or exit 75; each must log what it
-//! did or why not; the person must always get a copy. Bare `.ics` files are
-//! wrapped in a message the way a client would send them. Setting the
-//! variable to `none` opts out explicitly; a missing folder is a failure,
-//! never a silent skip.
+//! Conformance over client messages: every file of the folder named by
+//! `IMIP_REAL_WORLD_FIXTURES` (CI sets it to ../shared/fixtures/real-world,
+//! the real messages collected from public projects) goes through
+//! imip_resource, imip_person and imip_person_outgoing. None may panic or
+//! exit 75; each must log what it did or why not; the person must always get
+//! a copy. Bare `.ics` files are wrapped in a message the way a client would
+//! send them. Without the variable the same checks run over our own corpus
+//! of client quirks (tests/fixtures/clients), so the test never passes by
+//! skipping; a folder that is named but missing is a failure.
 #![allow(clippy::unwrap_used)]
 
 use crate::util;
@@ -13,11 +14,10 @@ use imip_agent::address::CalAddress;
 use imip_agent::ical::parse::{ParseLimits, parse_calendar_text};
 use std::path::{Path, PathBuf};
 
-fn folder() -> Option<PathBuf> {
+fn folder() -> PathBuf {
     match std::env::var("IMIP_REAL_WORLD_FIXTURES") {
-        Ok(v) if v == "none" => None,
-        Ok(v) => Some(PathBuf::from(v)),
-        Err(_) => Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real-world")),
+        Ok(v) if !v.is_empty() => PathBuf::from(v),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clients"),
     }
 }
 
@@ -70,14 +70,11 @@ fn recipient(raw: &[u8]) -> String {
 
 #[test]
 fn real_world_messages_never_fail_and_always_reach_the_person() {
-    let Some(dir) = folder() else {
-        eprintln!("IMIP_REAL_WORLD_FIXTURES=none: real-world conformance explicitly disabled");
-        return;
-    };
+    let dir = folder();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| {
             panic!(
-                "{}: {e} (set IMIP_REAL_WORLD_FIXTURES to the folder, or to none to opt out)",
+                "{}: {e} (IMIP_REAL_WORLD_FIXTURES names a missing folder)",
                 dir.display()
             )
         })
