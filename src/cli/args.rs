@@ -54,7 +54,7 @@ pub struct AgentArgs {
 
     /// Debug: print every outgoing and delivered message to standard output
     /// as an mbox instead of sending it, with a label per message on
-    /// standard error; calendar lines are not folded.
+    /// standard error.
     #[arg(short = 'd', long = "debug")]
     pub debug: bool,
 

@@ -44,10 +44,6 @@ pub fn config(args: &AgentArgs) -> InfraResult<Config> {
     if let Some(s) = &args.sender {
         cfg.message_sender = s.clone();
     }
-    if args.debug && cfg.line_length == 0 {
-        // imip-agent's debug mode does not fold calendar lines.
-        cfg.line_length = 1000;
-    }
     Ok(cfg)
 }
 

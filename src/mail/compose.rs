@@ -37,9 +37,13 @@ fn mailbox(addr: &str) -> Option<Mailbox> {
 
 fn calendar_part(fold: Option<usize>, cal: &CalendarAttachment) -> SinglePart {
     let ctype = format!("text/calendar; charset=\"utf-8\"; method=\"{}\"", cal.method.as_str());
-    let ics = refold(&cal.ics, fold);
-    let body = Body::new_with_encoding(ics.clone(), ContentTransferEncoding::Base64)
-        .unwrap_or_else(|_| Body::new(ics));
+    // Without a configured length, fold at 72 octets (RFC 5545 allows any
+    // length up to 75): short enough for lettre to send plain 7bit.
+    let ics = refold(&cal.ics, Some(fold.unwrap_or(72)));
+    // 7bit when the calendar is plain ASCII with short lines (readable in
+    // logs and `-d` output); otherwise lettre's choice of quoted-printable
+    // or base64.
+    let body = Body::new_with_encoding(ics, ContentTransferEncoding::SevenBit).unwrap_or_else(Body::new);
     let ct = ContentType::parse(&ctype).unwrap_or(ContentType::TEXT_PLAIN);
     SinglePart::builder().header(ct).body(body)
 }
