@@ -151,6 +151,10 @@ pub trait StoreTx {
     fn sets_of_kind(&self, kind: &str) -> InfraResult<Vec<(String, String)>>;
     /// The "other" participants a user holds records for.
     fn other_sets(&self, user: &str) -> InfraResult<Vec<String>>;
+    /// Change stamps of users' own free/busy and offers: (owner, stamp),
+    /// where the stamp grows with every period added or removed by any
+    /// process. Users whose periods never changed are absent (stamp 0).
+    fn change_stamps(&self) -> InfraResult<Vec<(String, i64)>>;
 
     // Free/busy providers (events recurring without end, extended later).
     /// Registers a provider.

@@ -53,6 +53,29 @@ CREATE TABLE decisions(id INTEGER PRIMARY KEY, resource TEXT NOT NULL, at INTEGE
 CREATE INDEX decisions_resource ON decisions(resource, at);
 CREATE TABLE kv(ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(ns, key)) WITHOUT ROWID;
 "#,
+    // 2: a change stamp per user, bumped by every insert, update or delete
+    // of a period in the user's own free/busy or offers, whichever process
+    // makes it. Calendar agents on a facilitator poll this small table to
+    // tell subscribers that someone's free/busy changed (docs/oaa-calendar.md);
+    // SQL triggers keep it right without touching the write paths.
+    r#"
+CREATE TABLE fb_changes(owner TEXT PRIMARY KEY, stamp INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER fb_changes_ins AFTER INSERT ON fb_periods BEGIN
+    INSERT INTO fb_changes(owner, stamp)
+        SELECT owner, 1 FROM fb_sets WHERE id = new.set_id AND kind IN ('own', 'offer')
+        ON CONFLICT(owner) DO UPDATE SET stamp = stamp + 1;
+END;
+CREATE TRIGGER fb_changes_del AFTER DELETE ON fb_periods BEGIN
+    INSERT INTO fb_changes(owner, stamp)
+        SELECT owner, 1 FROM fb_sets WHERE id = old.set_id AND kind IN ('own', 'offer')
+        ON CONFLICT(owner) DO UPDATE SET stamp = stamp + 1;
+END;
+CREATE TRIGGER fb_changes_upd AFTER UPDATE ON fb_periods BEGIN
+    INSERT INTO fb_changes(owner, stamp)
+        SELECT owner, 1 FROM fb_sets WHERE id IN (old.set_id, new.set_id) AND kind IN ('own', 'offer')
+        ON CONFLICT(owner) DO UPDATE SET stamp = stamp + 1;
+END;
+"#,
 ];
 
 /// The schema version this program writes.

@@ -145,3 +145,33 @@ fn far_future_and_precise_bounds() {
             || found.is_empty()
     );
 }
+
+#[test]
+fn change_stamps_follow_own_and_offer_periods() {
+    let mut s = SqliteStore::open_memory().unwrap();
+    let stamp = |s: &mut SqliteStore, who: &str| {
+        let tx = s.read().unwrap();
+        tx.change_stamps().unwrap().into_iter().find(|(o, _)| o == who).map_or(0, |(_, n)| n)
+    };
+    assert_eq!(stamp(&mut s, "room"), 0);
+    let mut tx = s.write().unwrap();
+    tx.add_busy(&FbSet::Own("room".into()), &[BusyPeriod::new(t(10), t(11), "a", "")]).unwrap();
+    tx.commit().unwrap();
+    let one = stamp(&mut s, "room");
+    assert!(one > 0);
+    let mut tx = s.write().unwrap();
+    tx.add_busy(&FbSet::Offers("room".into()), &[BusyPeriod::new(t(12), t(13), "b", "")]).unwrap();
+    tx.commit().unwrap();
+    let two = stamp(&mut s, "room");
+    assert!(two > one, "offers count");
+    let mut tx = s.write().unwrap();
+    // Records of other people's time are not the user's own free/busy.
+    let other = FbSet::Other { user: "room".into(), other: "x".into() };
+    tx.add_busy(&other, &[BusyPeriod::new(t(12), t(13), "c", "")]).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(stamp(&mut s, "room"), two);
+    let mut tx = s.write().unwrap();
+    tx.remove_busy_for_uid(&FbSet::Own("room".into()), "a", None).unwrap();
+    tx.commit().unwrap();
+    assert!(stamp(&mut s, "room") > two, "removals count");
+}

@@ -454,6 +454,12 @@ impl StoreTx for SqliteTx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    fn change_stamps(&self) -> InfraResult<Vec<(String, i64)>> {
+        let mut st = self.tx.prepare_cached("SELECT owner, stamp FROM fb_changes ORDER BY owner")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn add_provider(&mut self, owner: &str, uid: &str, rid: &str) -> InfraResult<()> {
         self.tx
             .prepare_cached("INSERT OR IGNORE INTO providers(owner, uid, rid) VALUES (?1, ?2, ?3)")?
