@@ -43,7 +43,8 @@ fn calendar_part(fold: Option<usize>, cal: &CalendarAttachment) -> SinglePart {
     // 7bit when the calendar is plain ASCII with short lines (readable in
     // logs and `-d` output); otherwise lettre's choice of quoted-printable
     // or base64.
-    let body = Body::new_with_encoding(ics, ContentTransferEncoding::SevenBit).unwrap_or_else(Body::new);
+    let body =
+        Body::new_with_encoding(ics, ContentTransferEncoding::SevenBit).unwrap_or_else(Body::new);
     let ct = ContentType::parse(&ctype).unwrap_or(ContentType::TEXT_PLAIN);
     SinglePart::builder().header(ct).body(body)
 }
