@@ -1,0 +1,57 @@
+//! Fuzz target: arbitrary bytes as an incoming e-mail. Runs what pipe mode
+//! runs before it touches the store: `InboundMessage::parse`, then
+//! `extract_items` (with and without the COUNTER leniency), and parses every
+//! calendar part found on its own. Every item must survive the store's
+//! round trip (`to_ics` then `Object::from_stored`), because the agents load
+//! what they stored that way. Must never panic or hang. No I/O.
+
+#![no_main]
+
+use imip_agent::ical::parse::{ParseLimits, parse_calendar_text};
+use imip_agent::ical::{Object, Zone};
+use imip_agent::mail::items::extract_items;
+use imip_agent::mail::{InboundMessage, MailLimits};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    // Small MIME limits so that the fuzzer reaches the limit paths; the
+    // size limit stays above libFuzzer's input sizes so messages are read.
+    let limits = MailLimits {
+        max_message_size: 1 << 20,
+        max_depth: 6,
+        max_parts: 40,
+        max_calendar_size: 64 << 10,
+    };
+    let msg = InboundMessage::parse(data, &limits);
+    assert!(
+        msg.calendar_parts.len() <= limits.max_parts,
+        "more calendar parts than MIME parts allowed"
+    );
+    for part in &msg.calendar_parts {
+        assert!(part.depth <= limits.max_depth, "calendar part below the depth limit");
+        let parsed = parse_calendar_text(&part.text, ParseLimits::default());
+        assert!(parsed.calendars.len() <= ParseLimits::default().max_calendars);
+        for cal in &parsed.calendars {
+            assert!(cal.objects.len() <= ParseLimits::default().max_objects);
+        }
+    }
+    for counter_as_request in [true, false] {
+        let items = extract_items(&msg, counter_as_request);
+        for item in &items.items {
+            // What the agent stores must load again, or a stored booking
+            // would silently count as absent.
+            let text = item.object.to_ics();
+            let again = Object::from_stored(&text);
+            assert!(again.is_some(), "stored form does not parse again:\n{text}");
+            // The accessors the agents call on every item.
+            let zones = item.object.zones(Zone::Utc);
+            let _ = (
+                item.object.uid(),
+                item.object.rid_key(&zones),
+                item.object.sequence(),
+                item.object.dtstamp(),
+            );
+        }
+    }
+    let _ = msg.senders();
+});
