@@ -70,7 +70,9 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
     };
     // Room for every connection's message plus its run record.
     let (jobs, queue) = mpsc::channel(cfg.listener.max_connections * 2);
-    let setup = writer::WriterSetup { kind, config: cfg.clone(), agent_address };
+    let records = writer::Records::default();
+    let setup =
+        writer::WriterSetup { kind, config: cfg.clone(), agent_address, records: records.clone() };
     let writer = match writer::spawn(setup, queue) {
         Ok(w) => w,
         Err(e) => return fail(format!("cannot start the writer thread: {e}")),
@@ -80,6 +82,7 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
         config: cfg.clone(),
         args: Arc::new(args.clone()),
         jobs,
+        records,
         clock: setup::clock(),
     });
     let code = rt.block_on(serve(program, &cfg, args, pipeline, &mut inherited));
@@ -146,6 +149,19 @@ async fn serve(
         };
         accepting.spawn(accept_loop(b, ctx));
     }
+    // Records wait for the next batch; when none comes, flush them now and then.
+    let flusher = {
+        let p = pipeline.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if !p.records.is_empty() {
+                    let _ = p.jobs.try_send(writer::Job::Flush);
+                }
+            }
+        })
+    };
     drop((alive, pipeline));
     socket::notify("READY=1");
     tokio::select! {
@@ -155,6 +171,7 @@ async fn serve(
     eprintln!("{program}: stopping: no new connections; finishing the messages in flight");
     socket::notify("STOPPING=1");
     let _ = stop.send(true);
+    flusher.abort();
     while accepting.join_next().await.is_some() {}
     let grace = Duration::from_secs(cfg.listener.shutdown_grace_seconds);
     if tokio::time::timeout(grace, all_closed.recv()).await.is_err() {
@@ -217,12 +234,9 @@ async fn accept_loop(listener: Bound, mut ctx: Accept) {
 
 /// The name in the greeting.
 fn hostname(cfg: &Config) -> String {
-    if !cfg.listener.hostname.is_empty() {
-        return cfg.listener.hostname.clone();
+    if cfg.listener.hostname.is_empty() {
+        crate::transport::delivery::hostname()
+    } else {
+        cfg.listener.hostname.clone()
     }
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".into())
 }

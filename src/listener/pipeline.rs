@@ -7,7 +7,7 @@
 
 use super::prepare::prepare;
 use super::send::send;
-use super::writer::{Job, Processed, Record};
+use super::writer::{Job, Processed, Record, Records};
 use crate::agent::AgentKind;
 use crate::cli::args::AgentArgs;
 use crate::clock::Clock;
@@ -28,6 +28,8 @@ pub struct Pipeline {
     pub args: Arc<AgentArgs>,
     /// The writer's queue.
     pub jobs: mpsc::Sender<Job>,
+    /// Run records waiting for the writer's next batch.
+    pub records: Records,
     /// For run records.
     pub clock: Box<dyn Clock>,
 }
@@ -77,12 +79,12 @@ impl Pipeline {
         let Ok((answers, log)) = sending.await else {
             return tempfail("internal error while sending");
         };
-        self.record(&prepared, &answers, log).await;
+        self.record(&prepared, &answers, log);
         answers.into_iter().map(|a| a.outcome).collect()
     }
 
     /// Logs the message and queues its run record.
-    async fn record(&self, p: &super::prepare::Prepared, answers: &[Answer], log: Vec<String>) {
+    fn record(&self, p: &super::prepare::Prepared, answers: &[Answer], log: Vec<String>) {
         let program = self.kind.program();
         for line in &log {
             eprintln!("{program}: {line}");
@@ -126,7 +128,11 @@ impl Pipeline {
         // Not awaited by the client: losing a record in a crash costs a log
         // entry, and losing a "sent" mark only a duplicate reply should the
         // same message arrive again.
-        let _ = self.jobs.send(Job::Record(Box::new(Record { run, sent_for }))).await;
+        if !self.records.push(Record { run, sent_for }) {
+            eprintln!(
+                "{program}: run records are piling up (is the store available?); the oldest were dropped"
+            );
+        }
     }
 }
 

@@ -3,8 +3,10 @@
 //! inside one shared transaction (a savepoint per recipient, so a failure
 //! undoes only that recipient), and commits once for the whole batch — group
 //! commit: one durable write for many messages. Only then does it answer
-//! the connections. Run records and "sent" marks ride along in the next
-//! batch. Performs I/O on the store.
+//! the connections. Run records and "sent" marks are not worth a sync of
+//! their own: they wait in [`Records`] and ride along with the next batch
+//! (or a flush about once a second when the listener is idle). Performs I/O
+//! on the store.
 
 use super::prepare::Prepared;
 use crate::address::CalAddress;
@@ -16,7 +18,7 @@ use crate::config::Config;
 use crate::error::{InfraError, InfraResult};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{RunRecord, Store, StoreTx};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// Run records kept for a later commit at most; beyond this the oldest are
@@ -39,8 +41,45 @@ pub enum Processed {
 pub enum Job {
     /// Process a message for its recipients and answer on the channel.
     Process(Arc<Prepared>, oneshot::Sender<Vec<Processed>>),
-    /// Write a run record and mark recipients whose outbox went out.
-    Record(Box<Record>),
+    /// Commit the waiting run records now.
+    Flush,
+}
+
+/// Run records waiting for a commit, shared by the connections (which add)
+/// and the writer (which takes them all at each batch).
+#[derive(Debug, Default, Clone)]
+pub struct Records(Arc<Mutex<Vec<Record>>>);
+
+impl Records {
+    /// Queues a record; beyond [`MAX_PENDING_RECORDS`] the oldest are
+    /// dropped (they are logs, not mail) and `false` is returned.
+    pub fn push(&self, r: Record) -> bool {
+        let Ok(mut v) = self.0.lock() else { return false };
+        v.push(r);
+        if v.len() > MAX_PENDING_RECORDS {
+            let excess = v.len() - MAX_PENDING_RECORDS;
+            v.drain(..excess);
+            return false;
+        }
+        true
+    }
+
+    /// Whether any wait.
+    pub fn is_empty(&self) -> bool {
+        self.0.lock().map(|v| v.is_empty()).unwrap_or(true)
+    }
+
+    fn take(&self) -> Vec<Record> {
+        self.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
+    }
+
+    /// Puts back records whose commit failed, ahead of newer ones.
+    fn restore(&self, mut older: Vec<Record>) {
+        if let Ok(mut v) = self.0.lock() {
+            older.append(&mut v);
+            *v = older;
+        }
+    }
 }
 
 /// The bookkeeping after a message was answered.
@@ -60,6 +99,8 @@ pub struct WriterSetup {
     pub config: Arc<Config>,
     /// The agents' own address.
     pub agent_address: CalAddress,
+    /// Run records to commit with the next batch.
+    pub records: Records,
 }
 
 /// Starts the writer thread; it ends when every sender of `jobs` is gone
@@ -86,7 +127,6 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
     };
     let program = setup.kind.program();
     let mut store: Option<SqliteStore> = None;
-    let mut records: Vec<Record> = Vec::new();
     let (mut commits, mut messages) = (0u64, 0u64);
     while let Some(first) = jobs.blocking_recv() {
         // Everything that queued up during the previous commit goes into
@@ -94,13 +134,16 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
         let mut work = Vec::new();
         let mut next = Some(first);
         while let Some(job) = next.take() {
-            match job {
-                Job::Process(p, reply) => work.push((p, reply)),
-                Job::Record(r) => records.push(*r),
+            if let Job::Process(p, reply) = job {
+                work.push((p, reply));
             }
             if work.len() < cfg.listener.max_batch {
                 next = jobs.try_recv().ok();
             }
+        }
+        let records = setup.records.take();
+        if work.is_empty() && records.is_empty() {
+            continue;
         }
         let results = commit_batch(setup.kind, &env, &mut store, &work, &records);
         match results {
@@ -110,7 +153,6 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
                 }
                 commits += 1;
                 messages += work.len() as u64;
-                records.clear();
                 for ((_, reply), outcome) in work.into_iter().zip(per_message) {
                     let _ = reply.send(outcome);
                 }
@@ -127,16 +169,11 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
                             .collect(),
                     );
                 }
-                if records.len() > MAX_PENDING_RECORDS {
-                    let excess = records.len() - MAX_PENDING_RECORDS;
-                    records.drain(..excess);
-                    eprintln!(
-                        "{program}: {excess} run record(s) dropped while the store is unavailable"
-                    );
-                }
+                setup.records.restore(records);
             }
         }
     }
+    let records = setup.records.take();
     if !records.is_empty()
         && let Err(e) = commit_batch(setup.kind, &env, &mut store, &[], &records)
     {

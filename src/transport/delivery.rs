@@ -53,7 +53,8 @@ pub fn local_address(prefix: &str, addr: &str) -> String {
     }
 }
 
-fn hostname() -> String {
+/// This host's name, for LHLO/EHLO.
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/etc/hostname")
         .map(|s| s.trim().to_string())
         .ok()
