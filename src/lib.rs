@@ -20,6 +20,7 @@ pub mod ical;
 pub mod itip;
 pub mod listener;
 pub mod mail;
+pub mod oaa_agents;
 pub mod policy;
 pub mod recur;
 pub mod store;

@@ -131,6 +131,10 @@ enum Command {
     /// Bookings held for the owner's approval.
     #[command(subcommand)]
     Approvals(super::policy_cmds::ApprovalsCmd),
+    /// Serve the store's calendars to an OAA facilitator as solvables
+    /// (free/busy, events, bookings, petitions, change triggers); runs until
+    /// SIGTERM. See docs/oaa-calendar.md.
+    ServeAgent(crate::oaa_agents::ServeArgs),
     /// List a resource's scheduling decisions with their reasons.
     Decisions {
         /// The resource.
@@ -611,6 +615,10 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
         Command::Quota(c) => Ok(super::policy_cmds::quota(&env, &mut store, c, json)?),
         Command::Pool(c) => Ok(super::policy_cmds::pool(&env, &mut store, c, json)?),
         Command::Approvals(c) => Ok(super::policy_cmds::approvals(&env, &mut store, c, json)?),
+        Command::ServeAgent(a) => crate::oaa_agents::serve(&cfg, a).map_err(|e| match e {
+            crate::oaa_agents::ServeError::Usage(m) => AdminError::Usage(m),
+            crate::oaa_agents::ServeError::Infra(e) => AdminError::Infra(e),
+        }),
         Command::Decisions { resource, limit } => {
             let u = user_uri(resource)?;
             let tx = store.read()?;

@@ -455,7 +455,8 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn change_stamps(&self) -> InfraResult<Vec<(String, i64)>> {
-        let mut st = self.tx.prepare_cached("SELECT owner, stamp FROM fb_changes ORDER BY owner")?;
+        let mut st =
+            self.tx.prepare_cached("SELECT owner, stamp FROM fb_changes ORDER BY owner")?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

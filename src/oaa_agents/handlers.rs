@@ -1,0 +1,282 @@
+//! The solvables' handlers: read a goal's arguments (docs/oaa-calendar.md
+//! §2 conventions), compute through [`calendar`] or [`booking`], and answer
+//! with instances of the goal. Blocking: they run on tokio's blocking pool.
+//! Performs I/O through the service's store.
+//!
+//! A goal that is malformed, names a user this agent does not serve, or
+//! asks for something the requester may not see has no solutions (OAA has
+//! no error answer; failing lets `strategy(action)` fall over to the next
+//! provider). Store failures are logged and also answered with none.
+
+use super::access::acting_for;
+use super::booking::{self, BookRequest, Booked, Requirement};
+use super::calendar;
+use super::convert::{
+    decision_term, echo_time, parse_minutes, parse_text, parse_time, parse_user, partstat_term,
+    period_term, time_term, user_term,
+};
+use super::directory::Kind;
+use super::service::Service;
+use crate::address::CalAddress;
+use crate::error::InfraResult;
+use oaa::icl::{Term, unify_resolve};
+use std::time::Instant;
+use tracing::warn;
+
+/// Keeps the candidates that are instances of the goal.
+fn instances(goal: &Term, candidates: Vec<Term>) -> Vec<Term> {
+    candidates.into_iter().filter_map(|c| unify_resolve(goal, &c)).collect()
+}
+
+fn logged(what: &str, r: InfraResult<Vec<Term>>) -> Vec<Term> {
+    r.unwrap_or_else(|e| {
+        warn!(solvable = what, error = %e, "answered with no solutions");
+        Vec::new()
+    })
+}
+
+/// A time window from two arguments (end after start).
+fn window(
+    a: &Term,
+    b: &Term,
+) -> Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    let (s, e) = (parse_time(a)?, parse_time(b)?);
+    (e > s).then_some((s, e))
+}
+
+/// `freebusy(User, Start, End, Periods)`.
+pub fn freebusy(svc: &Service, goal: &Term) -> Vec<Term> {
+    let a = goal.args();
+    let (Some((user, kind)), Some((s, e))) = (svc.user(&a[0]), window(&a[1], &a[2])) else {
+        return Vec::new();
+    };
+    logged(
+        "freebusy/4",
+        (|| {
+            let Some(spans) =
+                svc.backend.read(|env, tx| calendar::freebusy(env, tx, &user, kind, s, e))?
+            else {
+                return Ok(Vec::new());
+            };
+            let periods = spans.iter().map(|(ps, pe)| period_term(ps, pe)).collect();
+            let sol = Term::compound(
+                "freebusy",
+                vec![a[0].clone(), a[1].clone(), a[2].clone(), Term::list(periods)],
+            );
+            Ok(instances(goal, vec![sol]))
+        })(),
+    )
+}
+
+/// `available(User, Start, End)`: one solution when free.
+pub fn available(svc: &Service, goal: &Term) -> Vec<Term> {
+    let a = goal.args();
+    let (Some((user, kind)), Some((s, e))) = (svc.user(&a[0]), window(&a[1], &a[2])) else {
+        return Vec::new();
+    };
+    logged(
+        "available/3",
+        (|| {
+            let free =
+                svc.backend.read(|env, tx| calendar::available(env, tx, &user, kind, s, e))?;
+            Ok(if free == Some(true) { vec![goal.clone()] } else { Vec::new() })
+        })(),
+    )
+}
+
+/// `suggest(User, Duration, After, Slot)`: one solution per free slot,
+/// `Slot = slot(Start, End)`, earliest first.
+pub fn suggest(svc: &Service, goal: &Term) -> Vec<Term> {
+    let a = goal.args();
+    let (Some((user, kind)), Some(len), Some(after)) =
+        (svc.user(&a[0]), parse_minutes(&a[1]), parse_time(&a[2]))
+    else {
+        return Vec::new();
+    };
+    logged(
+        "suggest/4",
+        (|| {
+            let Some(slots) =
+                svc.backend.read(|env, tx| calendar::suggest(env, tx, &user, kind, len, after))?
+            else {
+                return Ok(Vec::new());
+            };
+            let sols = slots
+                .iter()
+                .map(|(s, e)| {
+                    let slot = Term::compound("slot", vec![time_term(s), time_term(e)]);
+                    Term::compound("suggest", vec![a[0].clone(), a[1].clone(), a[2].clone(), slot])
+                })
+                .collect();
+            Ok(instances(goal, sols))
+        })(),
+    )
+}
+
+/// Whether `requester` may read `user`'s details.
+fn owner(requester: Option<&str>, user: &CalAddress) -> bool {
+    acting_for(requester).as_ref() == Some(user)
+}
+
+/// `event(User, Uid, Summary, Start, End, PartStat)`: the owner's events,
+/// one solution per occurrence.
+pub fn event(svc: &Service, goal: &Term, requester: Option<&str>) -> Vec<Term> {
+    let a = goal.args();
+    let Some((user, _)) = svc.user(&a[0]) else { return Vec::new() };
+    if !owner(requester, &user) {
+        return Vec::new();
+    }
+    logged(
+        "event/6",
+        (|| {
+            let rows = svc.backend.read(|env, tx| calendar::events(env, tx, &user))?;
+            let sols = rows
+                .iter()
+                .filter_map(|r| {
+                    let part = r.partstat.as_ref().map_or(Term::atom("organizer"), partstat_term);
+                    Some(Term::compound(
+                        "event",
+                        vec![
+                            a[0].clone(),
+                            Term::atom(&r.uid),
+                            Term::atom(&r.summary),
+                            echo_time(&a[3], &r.start)?,
+                            echo_time(&a[4], &r.end)?,
+                            part,
+                        ],
+                    ))
+                })
+                .collect();
+            Ok(instances(goal, sols))
+        })(),
+    )
+}
+
+/// `preference(User, Name, Value)`: the owner's effective preferences.
+pub fn preference(svc: &Service, goal: &Term, requester: Option<&str>) -> Vec<Term> {
+    let a = goal.args();
+    let Some((user, _)) = svc.user(&a[0]) else { return Vec::new() };
+    if !owner(requester, &user) {
+        return Vec::new();
+    }
+    logged(
+        "preference/3",
+        (|| {
+            let prefs = svc.backend.read(|env, tx| calendar::preferences(env, tx, &user))?;
+            let sols = prefs
+                .iter()
+                .map(|(n, v)| {
+                    Term::compound("preference", vec![a[0].clone(), Term::atom(n), Term::atom(v)])
+                })
+                .collect();
+            Ok(instances(goal, sols))
+        })(),
+    )
+}
+
+/// Organizer, Start, End and Summary of a booking goal (arguments 1-4).
+fn book_request(a: &[Term], resource: CalAddress, uid: Option<String>) -> Option<BookRequest> {
+    let organizer = parse_user(&a[1])?;
+    let (start, end) = window(&a[2], &a[3])?;
+    Some(BookRequest { resource, organizer, start, end, summary: parse_text(&a[4])?, uid })
+}
+
+/// Whether the requester may book for `organizer` (with `--verify-organizer`).
+fn may_book(svc: &Service, requester: Option<&str>, organizer: &Term) -> bool {
+    !svc.options.verify_organizer
+        || parse_user(organizer).is_some_and(|o| acting_for(requester).as_ref() == Some(&o))
+}
+
+/// `book(Resource, Organizer, Start, End, Summary, Decision)` and
+/// `book(..., Decision, Uid)`: the resource's decision.
+pub fn book(
+    svc: &Service,
+    goal: &Term,
+    requester: Option<&str>,
+    deadline: Option<Instant>,
+) -> Vec<Term> {
+    let a = goal.args();
+    let Some((resource, Kind::Resource)) = svc.user(&a[0]) else { return Vec::new() };
+    // A bound Decision could only make a booking that is then not reported.
+    if !a[5].is_var() || !may_book(svc, requester, &a[1]) {
+        return Vec::new();
+    }
+    let uid = a.get(6).and_then(|u| u.as_atom()).map(str::to_string);
+    let Some(r) = book_request(a, resource, uid) else { return Vec::new() };
+    logged(
+        "book",
+        (|| {
+            let Some(Booked { decision, uid }) =
+                booking::book(&svc.backend, &r, deadline, svc.options.mail)?
+            else {
+                return Ok(Vec::new());
+            };
+            let mut args = a[..5].to_vec();
+            args.push(decision_term(&decision));
+            if a.len() == 7 {
+                args.push(Term::atom(&uid));
+            }
+            Ok(instances(goal, vec![Term::compound("book", args)]))
+        })(),
+    )
+}
+
+/// The requirements of a petition; `None` when one is not understood
+/// (this agent cannot vouch for it, so it does not take the petition).
+fn requirements(t: &Term) -> Option<Vec<Requirement>> {
+    t.as_list()?
+        .iter()
+        .map(|r| match (r.functor(), r.arg(0).and_then(Term::as_int)) {
+            (Some(("capacity", 1)), Some(n)) => u64::try_from(n).ok().map(Requirement::Capacity),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `book_any(Requirements, Organizer, Start, End, Summary, Resource, Decision)`:
+/// the first resource served here that meets the requirements and takes
+/// the booking.
+pub fn book_any(
+    svc: &Service,
+    goal: &Term,
+    requester: Option<&str>,
+    deadline: Option<Instant>,
+) -> Vec<Term> {
+    let a = goal.args();
+    let Some(reqs) = requirements(&a[0]) else { return Vec::new() };
+    if !a[6].is_var() || !may_book(svc, requester, &a[1]) {
+        return Vec::new();
+    }
+    // A bound Resource limits the petition to that resource.
+    let only = match &a[5] {
+        t if t.is_var() => None,
+        t => match svc.user(t) {
+            Some((r, Kind::Resource)) => Some(r),
+            _ => return Vec::new(),
+        },
+    };
+    // The resource is filled in with each candidate in turn.
+    let Some(placeholder) = parse_user(&a[1]) else { return Vec::new() };
+    let Some(r) = book_request(a, placeholder, None) else { return Vec::new() };
+    logged(
+        "book_any/7",
+        (|| {
+            let found = booking::book_any(
+                &svc.backend,
+                &svc.directory,
+                &reqs,
+                only.as_ref(),
+                &r,
+                deadline,
+                svc.options.mail,
+            )?;
+            let Some((resource, b)) = found else {
+                return Ok(Vec::new());
+            };
+            let mut args = a[..5].to_vec();
+            args.push(user_term(&resource));
+            args.push(decision_term(&b.decision));
+            Ok(instances(goal, vec![Term::compound("book_any", args)]))
+        })(),
+    )
+}
