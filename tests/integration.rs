@@ -17,3 +17,6 @@ mod concurrency;
 
 // The LMTP/SMTP listener and sender authentication, against the binaries (issue 6).
 mod listener;
+
+// Calendar agents on an OAA facilitator: wire transcripts and multi-process tests (issue 7).
+mod oaa_calendar;

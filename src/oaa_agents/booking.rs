@@ -116,6 +116,7 @@ pub fn book(
         // Waits for other writers (mail agents) up to the busy timeout.
         let mut tx = store.write()?;
         if past(deadline) {
+            warn!(resource = %r.resource, "time limit passed while waiting for the store: not booked");
             return Ok(None);
         }
         let (decision, out) = resource::book(env, tx.as_mut(), &r.resource, &obj, &r.organizer)?;

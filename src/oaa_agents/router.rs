@@ -12,7 +12,7 @@ use oaa::icl::Term;
 use oaa::protocol::params::get_seconds;
 use std::sync::Arc;
 use std::time::Instant;
-use tracing::warn;
+use tracing::{info, warn};
 
 /// A blocking handler that may depend on who asks and on a deadline.
 type Work = fn(&Service, &Term, Option<&str>, Option<Instant>) -> Vec<Term>;
@@ -24,6 +24,9 @@ fn with_requester(svc: Arc<Service>, req: Request, needs_name: bool, books: bool
     // committed within it is abandoned (booking::book).
     let deadline = get_seconds(req.params(), "time_limit").map(|d| Instant::now() + d);
     let from = req.from();
+    if books {
+        info!(goal = %req.goal(), from = ?from.as_ref().map(ToString::to_string), "booking request received");
+    }
     let Ok(rt) = tokio::runtime::Handle::try_current() else {
         warn!("no runtime: request dropped");
         return;
