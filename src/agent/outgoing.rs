@@ -123,11 +123,6 @@ fn skip(out: &mut Outcome, why: String) -> InfraResult<()> {
     Ok(())
 }
 
-fn ids(ctx: &PCtx<'_, '_>, obj: &Object) -> Option<(String, String)> {
-    let uid = obj.uid()?;
-    Some((uid, obj.rid_key(&obj.zones(ctx.prefs.zone()))))
-}
-
 fn is_organiser(ctx: &PCtx<'_, '_>, obj: &Object) -> bool {
     obj.organizer().is_some_and(|o| o.address == *ctx.user)
 }
@@ -139,9 +134,7 @@ fn organiser_update(
     obj: &Object,
     method: &Method,
 ) -> InfraResult<()> {
-    let Some((uid, rid)) = ids(ctx, obj) else {
-        return skip(out, format!("{method} without UID ignored"));
-    };
+    let Some((uid, rid)) = ctx.ids_or_log(out, obj, method.as_str()) else { return Ok(()) };
     if !is_organiser(ctx, obj) {
         out.log(format!("{method} {uid} not recorded: {} is not its organiser", ctx.user));
         return Ok(());
@@ -167,9 +160,7 @@ fn attendee_answer(
     obj: &Object,
     method: &Method,
 ) -> InfraResult<()> {
-    let Some((uid, rid)) = ids(ctx, obj) else {
-        return skip(out, format!("{method} without UID ignored"));
-    };
+    let Some((uid, rid)) = ctx.ids_or_log(out, obj, method.as_str()) else { return Ok(()) };
     let Some(mine) = obj.attendee(ctx.user) else {
         out.log(format!("{method} {uid} not recorded: {} is not an attendee in it", ctx.user));
         return Ok(());
@@ -245,11 +236,8 @@ fn organiser_cancel(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<()> {
-    let Some((uid, rid)) = ids(ctx, obj) else {
-        {
-            out.log("CANCEL without UID ignored");
-            return Ok(());
-        }
+    let Some((uid, rid)) = ctx.ids_or_log(out, obj, "CANCEL") else {
+        return Ok(());
     };
     if !is_organiser(ctx, obj) {
         out.log(format!("CANCEL {uid} not recorded: {} is not its organiser", ctx.user));
@@ -327,11 +315,8 @@ fn decline_counter(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<()> {
-    let Some((uid, rid)) = ids(ctx, obj) else {
-        {
-            out.log("DECLINECOUNTER without UID ignored");
-            return Ok(());
-        }
+    let Some((uid, rid)) = ctx.ids_or_log(out, obj, "DECLINECOUNTER") else {
+        return Ok(());
     };
     if !is_organiser(ctx, obj) {
         out.log(format!("DECLINECOUNTER {uid} not recorded: {} is not its organiser", ctx.user));

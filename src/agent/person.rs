@@ -77,6 +77,41 @@ impl PCtx<'_, '_> {
         Ok(())
     }
 
+    /// UID and RECURRENCE-ID key of an object; logs and gives `None`
+    /// without a UID.
+    pub fn ids_or_log(
+        &self,
+        out: &mut Outcome,
+        obj: &Object,
+        what: &str,
+    ) -> Option<(String, String)> {
+        match obj.uid() {
+            Some(uid) => Some((uid, obj.rid_key(&obj.zones(self.prefs.zone())))),
+            None => {
+                out.log(format!("{what} without UID ignored"));
+                None
+            }
+        }
+    }
+
+    /// For a message to the organiser (REPLY, COUNTER, REFRESH): its ids and
+    /// the attendees the senders speak for; logs why not otherwise.
+    pub fn to_organizer(
+        &self,
+        out: &mut Outcome,
+        obj: &Object,
+        what: &str,
+    ) -> Option<(String, String, Vec<crate::ical::Participant>)> {
+        let (uid, rid) = self.ids_or_log(out, obj, what)?;
+        match crate::itip::check_to_organizer(obj, self.senders, self.user) {
+            Ok(f) => Some((uid, rid, f)),
+            Err(e) => {
+                out.log(format!("{what} {uid} not acted on: {e}"));
+                None
+            }
+        }
+    }
+
     /// The language for a message to another party.
     pub fn lang_for(&self, tx: &dyn StoreTx, other: &CalAddress) -> InfraResult<Lang> {
         common::requester_lang(self.env, self.msg, self.prefs.lang(), tx, Some(other))
@@ -239,11 +274,6 @@ fn notice_texts(ctx: &PCtx<'_, '_>, notices: &[Notice]) -> Vec<String> {
         .collect()
 }
 
-fn ids(ctx: &PCtx<'_, '_>, obj: &Object) -> Option<(String, String)> {
-    let uid = obj.uid()?;
-    Some((uid, obj.rid_key(&obj.zones(ctx.prefs.zone()))))
-}
-
 fn label(uid: &str, rid: &str) -> String {
     if rid.is_empty() { uid.to_string() } else { format!("{uid} ({rid})") }
 }
@@ -257,10 +287,7 @@ fn request(
     queue: bool,
 ) -> InfraResult<Option<Notice>> {
     let what = if queue { "REQUEST" } else { "PUBLISH" };
-    let Some((uid, rid)) = ids(ctx, obj) else {
-        out.log(format!("{what} without UID ignored"));
-        return Ok(None);
-    };
+    let Some((uid, rid)) = ctx.ids_or_log(out, obj, what) else { return Ok(None) };
     let l = label(&uid, &rid);
     let org = match check_from_organizer(obj, ctx.senders, ctx.user, false) {
         Ok(o) => o,
@@ -330,10 +357,7 @@ fn cancel(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<Option<Notice>> {
-    let Some((uid, rid)) = ids(ctx, obj) else {
-        out.log("CANCEL without UID ignored");
-        return Ok(None);
-    };
+    let Some((uid, rid)) = ctx.ids_or_log(out, obj, "CANCEL") else { return Ok(None) };
     let l = label(&uid, &rid);
     let org = match check_from_organizer(obj, ctx.senders, ctx.user, false) {
         Ok(o) => o,
@@ -448,10 +472,7 @@ fn decline_counter(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<Option<Notice>> {
-    let Some((uid, rid)) = ids(ctx, obj) else {
-        out.log("DECLINECOUNTER without UID ignored");
-        return Ok(None);
-    };
+    let Some((uid, rid)) = ctx.ids_or_log(out, obj, "DECLINECOUNTER") else { return Ok(None) };
     if let Err(e) = check_from_organizer(obj, ctx.senders, ctx.user, true) {
         out.log(format!("DECLINECOUNTER {uid} not acted on: {e}"));
         return Ok(None);

@@ -15,13 +15,8 @@ use crate::address::CalAddress;
 use crate::error::InfraResult;
 use crate::i18n::Text;
 use crate::ical::{Method, Object, Param, Role};
-use crate::itip::{check_to_organizer, newness};
+use crate::itip::newness;
 use crate::store::{ObjectStatus, StoreTx};
-
-fn ids(ctx: &PCtx<'_, '_>, obj: &Object) -> Option<(String, String)> {
-    let uid = obj.uid()?;
-    Some((uid, obj.rid_key(&obj.zones(ctx.prefs.zone()))))
-}
 
 /// The object the organiser sends again: DTSTAMP now, SENT-BY on the organiser.
 fn as_organiser(ctx: &PCtx<'_, '_>, obj: &Object) -> Object {
@@ -40,17 +35,7 @@ pub fn reply(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<Option<Notice>> {
-    let Some((uid, rid)) = ids(ctx, obj) else {
-        out.log("REPLY without UID ignored");
-        return Ok(None);
-    };
-    let from = match check_to_organizer(obj, ctx.senders, ctx.user) {
-        Ok(f) => f,
-        Err(e) => {
-            out.log(format!("REPLY {uid} not acted on: {e}"));
-            return Ok(None);
-        }
-    };
+    let Some((uid, rid, from)) = ctx.to_organizer(out, obj, "REPLY") else { return Ok(None) };
     let Some(stored) = stored_for(tx, ctx.uri(), &uid, &rid)? else {
         out.log(format!("REPLY {uid} not acted on: no such event stored"));
         return Ok(None);
@@ -141,17 +126,7 @@ pub fn counter(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<Option<Notice>> {
-    let Some((uid, rid)) = ids(ctx, obj) else {
-        out.log("COUNTER without UID ignored");
-        return Ok(None);
-    };
-    let from = match check_to_organizer(obj, ctx.senders, ctx.user) {
-        Ok(f) => f,
-        Err(e) => {
-            out.log(format!("COUNTER {uid} not acted on: {e}"));
-            return Ok(None);
-        }
-    };
+    let Some((uid, rid, from)) = ctx.to_organizer(out, obj, "COUNTER") else { return Ok(None) };
     let Some(stored) = stored_for(tx, ctx.uri(), &uid, &rid)? else {
         out.log(format!("COUNTER {uid} not acted on: no such event stored"));
         return Ok(None);
@@ -178,17 +153,7 @@ pub fn refresh(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<Option<Notice>> {
-    let Some((uid, _)) = ids(ctx, obj) else {
-        out.log("REFRESH without UID ignored");
-        return Ok(None);
-    };
-    let from = match check_to_organizer(obj, ctx.senders, ctx.user) {
-        Ok(f) => f,
-        Err(e) => {
-            out.log(format!("REFRESH {uid} not acted on: {e}"));
-            return Ok(None);
-        }
-    };
+    let Some((uid, _, from)) = ctx.to_organizer(out, obj, "REFRESH") else { return Ok(None) };
     if !ctx.prefs.auto_refresh() {
         out.handled = true;
         out.log(format!("REFRESH {uid}: passed on to the organiser (event_refreshing = never)"));
