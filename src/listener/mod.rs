@@ -24,6 +24,7 @@ use crate::config::Config;
 use lmtp::{Protocol, ServerConfig};
 use pipeline::Pipeline;
 use socket::{Bound, Inherited};
+use std::io::ErrorKind;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -224,8 +225,13 @@ async fn accept_loop(listener: Bound, mut ctx: Accept) {
         );
         tokio::spawn(async move {
             let _held = (slot, alive);
-            if let Err(e) = conn::serve(stream, server, pipeline, idle, stopping).await {
-                eprintln!("{program}: connection from {peer}: {e}");
+            match conn::serve(stream, server, pipeline, idle, stopping).await {
+                // A client that hangs up without QUIT (Postfix's connection
+                // cache does) is not worth a log line.
+                Err(e)
+                    if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {}
+                Err(e) => eprintln!("{program}: connection from {peer}: {e}"),
+                Ok(_) => {}
             }
         });
     }
