@@ -175,3 +175,16 @@ fn change_stamps_follow_own_and_offer_periods() {
     tx.commit().unwrap();
     assert!(stamp(&mut s, "room") > two, "removals count");
 }
+
+#[test]
+fn busy_query_is_driven_by_the_rtree() {
+    // A plan starting from fb_periods would read every period of the
+    // collection for each conflict check.
+    let store = SqliteStore::open_memory().unwrap();
+    let sql = format!("EXPLAIN QUERY PLAN {}", super::tx::busy_sql());
+    let mut st = store.conn.prepare(&sql).unwrap();
+    let plan: Vec<String> =
+        st.query_map([1i64, 0, 0], |r| r.get(3)).unwrap().map(|r| r.unwrap()).collect();
+    assert!(plan[0].contains("VIRTUAL TABLE"), "{plan:?}");
+    assert!(plan.iter().any(|l| l.contains("INTEGER PRIMARY KEY")), "{plan:?}");
+}

@@ -52,6 +52,21 @@ fn from_ts(v: i64) -> DateTime<Utc> {
 const PERIOD_COLS: &str =
     "p.start, p.\"end\", p.uid, p.rid, p.transp, p.summary, p.organizer, p.expires, p.attendee";
 
+/// The overlap query of `busy` (?1 collection, ?2 start, ?3 end). The
+/// R*Tree bounds are approximate (outward-rounded floats): the probe is
+/// wide, the exact filter is on fb_periods. CROSS JOIN pins the R*Tree as
+/// the outer loop: with a plain JOIN, SQLite 3.40's planner picks the
+/// fb_periods_uid index on set_id instead, visiting every period of the
+/// collection (linear in the store); the bundled 3.54 happens to choose
+/// well, and the order is pinned so that no upgrade changes it.
+pub(super) fn busy_sql() -> String {
+    format!(
+        "SELECT {PERIOD_COLS} FROM fb_rtree r CROSS JOIN fb_periods p ON p.id = r.id \
+         WHERE r.set_lo <= ?1 AND r.set_hi >= ?1 AND r.t_lo <= ?3 AND r.t_hi >= ?2 \
+         AND p.set_id = ?1 AND p.start <= ?3 AND p.\"end\" >= ?2 ORDER BY p.start"
+    )
+}
+
 fn period_row(r: &Row<'_>) -> rusqlite::Result<BusyPeriod> {
     let transp: String = r.get(4)?;
     let expires: Option<i64> = r.get(7)?;
@@ -325,16 +340,7 @@ impl StoreTx for SqliteTx<'_> {
         end: DateTime<Utc>,
     ) -> InfraResult<Vec<BusyPeriod>> {
         let Some(id) = self.set_id(set)? else { return Ok(Vec::new()) };
-        // The R*Tree bounds are approximate (outward-rounded floats): widen
-        // the probe, then filter exactly. CROSS JOIN makes the R*Tree the
-        // outer loop: with a plain JOIN the planner prefers the
-        // fb_periods_uid index on set_id, which visits every period of the
-        // collection and probes the R*Tree by id (linear in the store).
-        let sql = format!(
-            "SELECT {PERIOD_COLS} FROM fb_rtree r CROSS JOIN fb_periods p ON p.id = r.id \
-             WHERE r.set_lo <= ?1 AND r.set_hi >= ?1 AND r.t_lo <= ?3 AND r.t_hi >= ?2 \
-             AND p.set_id = ?1 AND p.start <= ?3 AND p.\"end\" >= ?2 ORDER BY p.start"
-        );
+        let sql = busy_sql();
         let mut st = self.tx.prepare_cached(&sql)?;
         let rows = st.query_map(params![id, ts(start), ts(end)], period_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
