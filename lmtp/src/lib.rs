@@ -13,6 +13,6 @@ mod client;
 mod protocol;
 mod server;
 
-pub use client::{ClientConfig, ClientError, RecipientResult, Target, deliver};
+pub use client::{Client, ClientConfig, ClientError, RecipientResult, Target, deliver};
 pub use protocol::Protocol;
 pub use server::{Action, DeliveryOutcome, Envelope, ServerConfig, Session};

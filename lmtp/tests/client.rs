@@ -12,8 +12,8 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use lmtp::{
-    Action, ClientConfig, ClientError, DeliveryOutcome, Envelope, Protocol, RecipientResult,
-    ServerConfig, Session, Target, deliver,
+    Action, Client, ClientConfig, ClientError, DeliveryOutcome, Envelope, Protocol,
+    RecipientResult, ServerConfig, Session, Target, deliver,
 };
 
 /// What the test server saw.
@@ -117,6 +117,28 @@ fn lmtp_two_recipients_one_temp_failing() {
             data: b"Subject: hi\r\n\r\nbody\r\n".to_vec(),
         }]
     );
+}
+
+#[test]
+fn one_connection_carries_several_transactions() {
+    let (target, server) = tcp_server(ServerConfig::new(Protocol::Smtp, "mx.test"), false);
+    let mut c = Client::connect(&target, &client(Protocol::Smtp)).unwrap();
+    for (i, to) in ["a@example.com", "b@example.com", "c@example.com"].iter().enumerate() {
+        let r = c.send(
+            "organizer@example.org",
+            &rcpts(&[to]),
+            format!("n: {i}\r\n\r\nx\r\n").as_bytes(),
+        );
+        assert_eq!(r.unwrap(), vec![RecipientResult::Accepted]);
+    }
+    // A recipient refused at RCPT leaves the connection usable.
+    let r = c.send("organizer@example.org", &rcpts(&["bad address"]), b"x\r\n").unwrap();
+    assert!(matches!(r[0], RecipientResult::PermFail(_)));
+    c.quit();
+    let seen = server.join().unwrap();
+    assert!(seen.quit);
+    let to: Vec<&str> = seen.envelopes.iter().map(|e| e.recipients[0].as_str()).collect();
+    assert_eq!(to, ["a@example.com", "b@example.com", "c@example.com"]);
 }
 
 #[test]

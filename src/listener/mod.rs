@@ -10,6 +10,7 @@
 //! is 451, a message over the size limit 552. SIGTERM (or SIGINT) stops
 //! accepting, lets connections finish the messages they carry, and exits.
 
+pub mod checkpoint;
 pub mod conn;
 pub mod pipeline;
 pub mod prepare;
@@ -71,9 +72,18 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
     };
     // Room for every connection's message plus its run record.
     let (jobs, queue) = mpsc::channel(cfg.listener.max_connections * 2);
+    let (nudge, checkpoint_thread) = match checkpoint::spawn(cfg.store.path.clone().into()) {
+        Ok(c) => c,
+        Err(e) => return fail(format!("cannot start the checkpoint thread: {e}")),
+    };
     let records = writer::Records::default();
-    let setup =
-        writer::WriterSetup { kind, config: cfg.clone(), agent_address, records: records.clone() };
+    let setup = writer::WriterSetup {
+        kind,
+        config: cfg.clone(),
+        agent_address,
+        records: records.clone(),
+        checkpoint: Some(nudge),
+    };
     let writer = match writer::spawn(setup, queue) {
         Ok(w) => w,
         Err(e) => return fail(format!("cannot start the writer thread: {e}")),
@@ -94,6 +104,8 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
     if writer.join().is_err() {
         return fail("the writer thread failed".into());
     }
+    // The writer held the only nudge: the checkpointer ends with it.
+    let _ = checkpoint_thread.join();
     code
 }
 

@@ -101,6 +101,8 @@ pub struct WriterSetup {
     pub agent_address: CalAddress,
     /// Run records to commit with the next batch.
     pub records: Records,
+    /// Told after each commit, so that the log is checkpointed meanwhile.
+    pub checkpoint: Option<super::checkpoint::Nudge>,
 }
 
 /// Starts the writer thread; it ends when every sender of `jobs` is gone
@@ -152,6 +154,9 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
                     republish(&env, s, &work, &mut per_message);
                 }
                 commits += 1;
+                if let Some(c) = &setup.checkpoint {
+                    c.nudge();
+                }
                 messages += work.len() as u64;
                 for ((_, reply), outcome) in work.into_iter().zip(per_message) {
                     let _ = reply.send(outcome);

@@ -1,6 +1,7 @@
 //! The SMTP transport, for a relay on this host or the local network (no
-//! TLS): the `lmtp` crate's client speaking SMTP, one connection per
-//! message. Performs network I/O. Every failure, a refusal included, is
+//! TLS): the `lmtp` crate's client speaking SMTP. The connection is kept
+//! for the next message (a listener sends many), as an MTA's own connection
+//! cache does. Performs network I/O. Every failure, a refusal included, is
 //! treated as temporary: the message stays ours to retry.
 //!
 //! (It used lettre's SMTP client before; that one writes a message in
@@ -12,14 +13,20 @@ use super::Sender;
 use super::delivery::hostname;
 use crate::error::{InfraError, InfraResult};
 use crate::store::OutboxMessage;
-use lmtp::{ClientConfig, Protocol, RecipientResult, Target};
-use std::time::Duration;
+use lmtp::{Client, ClientConfig, ClientError, Protocol, RecipientResult, Target};
+use std::time::{Duration, Instant};
+
+/// A kept connection is not reused after this long idle: the relay may
+/// have given up on it, and an idle connection holds one of its processes.
+const IDLE_LIMIT: Duration = Duration::from_secs(30);
 
 /// Sends through an SMTP relay without TLS.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Smtp {
     target: Target,
     config: ClientConfig,
+    /// The connection of the previous message, and when it was last used.
+    kept: Option<(Client, Instant)>,
 }
 
 impl Smtp {
@@ -37,14 +44,42 @@ impl Smtp {
                 helo_name: hostname(),
                 timeout: Duration::from_secs(120),
             },
+            kept: None,
         }
+    }
+
+    fn transact(
+        &self,
+        client: &mut Client,
+        msg: &OutboxMessage,
+    ) -> Result<Vec<RecipientResult>, ClientError> {
+        client.send(&msg.from, &msg.to, &msg.bytes)
     }
 }
 
 impl Sender for Smtp {
     fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
-        let results = lmtp::deliver(&self.target, &self.config, &msg.from, &msg.to, &msg.bytes)
-            .map_err(|e| InfraError::Transport(format!("smtp to {}: {e}", self.target)))?;
+        let fail = |e: ClientError| InfraError::Transport(format!("smtp to {}: {e}", self.target));
+        let kept = self.kept.take().filter(|(_, used)| used.elapsed() < IDLE_LIMIT);
+        let (client, results) = match kept {
+            Some((mut c, _)) => match self.transact(&mut c, msg) {
+                // The relay closed the kept connection meanwhile: nothing
+                // was handed over, so a fresh connection may try again.
+                Err(ClientError::ConnectionClosed | ClientError::Io(_)) => {
+                    let mut c = Client::connect(&self.target, &self.config).map_err(fail)?;
+                    let r = self.transact(&mut c, msg);
+                    (c, r)
+                }
+                r => (c, r),
+            },
+            None => {
+                let mut c = Client::connect(&self.target, &self.config).map_err(fail)?;
+                let r = self.transact(&mut c, msg);
+                (c, r)
+            }
+        };
+        let results = results.map_err(fail)?;
+        self.kept = Some((client, Instant::now()));
         for (r, to) in results.iter().zip(&msg.to) {
             if let RecipientResult::TempFail(e) | RecipientResult::PermFail(e) = r {
                 return Err(InfraError::Transport(format!(

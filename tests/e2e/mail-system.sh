@@ -299,9 +299,9 @@ lock_store() { # lock_store DB
   setpriv --reuid="$AGENT" --regid="$AGENT" --clear-groups -- sqlite3 "$1" <"$RUN/lock.fifo" >"$RUN/log/lock.log" 2>&1 &
   LOCK_PID=$!
   exec 7>"$RUN/lock.fifo"
-  echo "BEGIN IMMEDIATE;" >&7
+  printf '.timeout 10000\nBEGIN IMMEDIATE;\n' >&7
   # Held once another writer is turned away.
-  wait_for 5 bash -c "! setpriv --reuid=$AGENT --regid=$AGENT --clear-groups -- sqlite3 -cmd '.timeout 0' '$1' 'BEGIN IMMEDIATE; ROLLBACK;' 2>/dev/null"
+  wait_for 15 bash -c "! setpriv --reuid=$AGENT --regid=$AGENT --clear-groups -- sqlite3 -cmd '.timeout 0' '$1' 'BEGIN IMMEDIATE; ROLLBACK;' 2>/dev/null"
 }
 
 unlock_store() {

@@ -12,4 +12,4 @@ mod transaction;
 pub use config::ClientConfig;
 pub use error::ClientError;
 pub use target::Target;
-pub use transaction::{RecipientResult, deliver};
+pub use transaction::{Client, RecipientResult, deliver};

@@ -19,7 +19,8 @@ pub enum RecipientResult {
     PermFail(String),
 }
 
-/// Hands `message` to the server at `target` for `recipients`.
+/// Hands `message` to the server at `target` for `recipients`, on a
+/// connection of its own (see [`Client`] to keep one open).
 ///
 /// Returns one result per recipient, in order, when the transaction ran to
 /// its end: recipients refused at RCPT carry that refusal, and for LMTP the
@@ -38,46 +39,98 @@ pub fn deliver(
     recipients: &[String],
     message: &[u8],
 ) -> Result<Vec<RecipientResult>, ClientError> {
+    check_input(config, mail_from)?;
+    let mut client = Client::connect(target, config)?;
+    let outcome = client.send(mail_from, recipients, message);
+    // Courtesy only: the outcome is already settled. A broken connection
+    // refuses at once rather than waiting for another timeout.
+    client.quit();
+    outcome
+}
+
+/// A connection kept open for several transactions, as an MTA's connection
+/// cache does: the greeting and LHLO/EHLO once, then MAIL, RCPT and DATA per
+/// message. After an error the connection is unusable; connect again.
+pub struct Client {
+    connection: Connection,
+    config: ClientConfig,
+    capabilities: EhloResponse<String>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Connects, reads the greeting and says LHLO/EHLO.
+    pub fn connect(target: &Target, config: &ClientConfig) -> Result<Client, ClientError> {
+        check_input(config, "")?;
+        let mut connection = Connection::open(target, config.timeout)?;
+        let greeting = connection.read_reply()?;
+        expect("greeting", &greeting, 220)?;
+        let capabilities = hello(&mut connection, config)?;
+        Ok(Client { connection, config: config.clone(), capabilities })
+    }
+
+    /// One transaction; results and errors as for [`deliver`].
+    pub fn send(
+        &mut self,
+        mail_from: &str,
+        recipients: &[String],
+        message: &[u8],
+    ) -> Result<Vec<RecipientResult>, ClientError> {
+        check_input(&self.config, mail_from)?;
+        let mut results: Vec<Option<RecipientResult>> = recipients
+            .iter()
+            .map(|r| {
+                (!is_sendable(r, false))
+                    .then(|| RecipientResult::PermFail(format!("invalid recipient address {r:?}")))
+            })
+            .collect();
+        transact(
+            &mut self.connection,
+            &self.config,
+            &self.capabilities,
+            mail_from,
+            recipients,
+            message,
+            &mut results,
+        )?;
+        Ok(results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| RecipientResult::TempFail("no reply for this recipient".into()))
+            })
+            .collect())
+    }
+
+    /// Says QUIT and closes.
+    pub fn quit(mut self) {
+        let _ = self.connection.command("QUIT");
+    }
+}
+
+fn check_input(config: &ClientConfig, mail_from: &str) -> Result<(), ClientError> {
     if !is_sendable(mail_from, true) {
         return Err(ClientError::InvalidInput(format!("sender address {mail_from:?}")));
     }
     if !is_sendable(&config.helo_name, false) {
         return Err(ClientError::InvalidInput(format!("hello name {:?}", config.helo_name)));
     }
-    let mut results: Vec<Option<RecipientResult>> = recipients
-        .iter()
-        .map(|r| {
-            (!is_sendable(r, false))
-                .then(|| RecipientResult::PermFail(format!("invalid recipient address {r:?}")))
-        })
-        .collect();
-
-    let mut connection = Connection::open(target, config.timeout)?;
-    let outcome = transact(&mut connection, config, mail_from, recipients, message, &mut results);
-    // Courtesy only: the outcome is already settled. A broken connection
-    // refuses at once rather than waiting for another timeout.
-    let _ = connection.command("QUIT");
-    outcome?;
-    Ok(results
-        .into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| RecipientResult::TempFail("no reply for this recipient".into()))
-        })
-        .collect())
+    Ok(())
 }
 
 fn transact(
     connection: &mut Connection,
     config: &ClientConfig,
+    capabilities: &EhloResponse<String>,
     mail_from: &str,
     recipients: &[String],
     message: &[u8],
     results: &mut [Option<RecipientResult>],
 ) -> Result<(), ClientError> {
-    let greeting = connection.read_reply()?;
-    expect("greeting", &greeting, 220)?;
-    let capabilities = hello(connection, config)?;
-
     let content = data_content(message);
     let mut mail = format!("MAIL FROM:<{mail_from}>");
     if capabilities.has_capability(EXT_SIZE) {
