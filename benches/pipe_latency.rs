@@ -15,7 +15,9 @@
 //! The timer starts before `spawn` and stops when `wait` returns, so it
 //! includes exec, dynamic linking, reading the configuration, opening the
 //! store and both commits; the message (under 2 KB) is written to the pipe
-//! in one go. A few warm-up runs per N are not counted.
+//! in one go. A few warm-up runs per N are not counted. The last column
+//! is the 1-minute load average when the size was done: other work on the
+//! machine shows there.
 //!
 //! Usage (see bench/pipe_latency.sh, which passes the full set):
 //!   cargo bench --bench pipe_latency -- [--sizes 0,1000,10000,100000]
@@ -120,10 +122,31 @@ fn template(work: &Path, n: usize, rebuild: bool) -> PathBuf {
         let accepted = common::populate(&mut store, n);
         assert_eq!(accepted, n, "every populated event must be booked");
     }
-    // Closing the last connection checkpoints the WAL into the file.
+    // The store does not checkpoint when it closes, so the last commits are
+    // still in the WAL: fold them into the file (a plain connection
+    // checkpoints and removes the WAL when it closes), which is then used
+    // alone.
+    let conn = rusqlite::Connection::open(&building).expect("reopen the store");
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
+    drop(conn);
+    assert!(!building.with_extension("db-wal").exists(), "the WAL was not folded in");
+    sync(&building);
     std::fs::rename(&building, &path).expect("rename store");
     eprintln!("built a store of {n} bookings in {:.1} s", started.elapsed().as_secs_f64());
     path
+}
+
+/// The 1-minute load average, to judge how much other work the machine did
+/// during a measurement.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn sync(path: &Path) {
+    std::fs::File::open(path).and_then(|f| f.sync_all()).expect("sync the store");
 }
 
 struct Sample {
@@ -172,6 +195,7 @@ struct Row {
     max: Duration,
     booked: usize,
     runs: usize,
+    load: String,
 }
 
 /// Runs every binary `warmup + runs` times on its own copy of the store of
@@ -185,6 +209,9 @@ fn measure(o: &Options, conf: &Path, n: usize) -> Vec<Row> {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("run directory");
         std::fs::copy(&template, dir.join("store.db")).expect("copy the store");
+        // Otherwise the kernel writes the copy back during the measured
+        // runs, slowing their fsyncs.
+        sync(&dir.join("store.db"));
         dirs.push(dir);
     }
     let mut walls = vec![Vec::with_capacity(o.runs); o.exes.len()];
@@ -224,6 +251,7 @@ fn measure(o: &Options, conf: &Path, n: usize) -> Vec<Row> {
                 max: w[w.len() - 1],
                 booked: booked[k],
                 runs: w.len(),
+                load: load_average(),
             }
         })
         .collect()
@@ -255,14 +283,14 @@ fn main() {
     );
     println!();
     println!(
-        "| binary | events in store | median ms | p90 ms | mean ms | min ms | max ms | booked |"
+        "| binary | events in store | median ms | p90 ms | mean ms | min ms | max ms | booked | load |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut rows = Vec::new();
     for &n in &o.sizes {
         for r in measure(&o, &conf, n) {
             println!(
-                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {}/{} |",
+                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {}/{} | {} |",
                 r.exe,
                 r.n,
                 ms(r.median),
@@ -271,7 +299,8 @@ fn main() {
                 ms(r.min),
                 ms(r.max),
                 r.booked,
-                r.runs
+                r.runs,
+                r.load
             );
             rows.push(r);
         }
