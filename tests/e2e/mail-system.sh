@@ -46,7 +46,7 @@ admin() { as_agent "$BIN/imip_admin" -c "$1" "${@:2}"; }
 
 install_packages() {
   local need=() p
-  for p in postfix swaks dovecot-core dovecot-lmtpd sqlite3; do
+  for p in postfix swaks dovecot-core dovecot-lmtpd sqlite3 systemd; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done
   [ ${#need[@]} -eq 0 ] && return 0
@@ -435,6 +435,24 @@ t_listeners_stop_cleanly() {
   done
 }
 
+t_systemd_units() {
+  # The shipped units, with this test's binaries, as systemd would read them.
+  local d="$RUN/systemd" u units=()
+  rm -rf "$d"
+  mkdir -p "$d"
+  for u in "$ROOT"/config/systemd/*; do
+    sed -e "s#/usr/local/bin/#$BIN/#g" "$u" >"$d/$(basename "$u")"
+  done
+  for u in resource person person_outgoing; do
+    cp "$d/imip-listener@.service" "$d/imip-listener@$u.service"
+    cp "$d/imip-listener@.socket" "$d/imip-listener@$u.socket"
+    units+=("$d/imip-listener@$u.service" "$d/imip-listener@$u.socket")
+  done
+  for u in extend expire prune; do units+=("$d/imip-$u.service" "$d/imip-$u.timer"); done
+  (cd "$d" && systemd-analyze verify --man=no "${units[@]}") >"$RUN/log/systemd-verify.log" 2>&1 ||
+    fail "systemd-analyze verify: $(cat "$RUN/log/systemd-verify.log")"
+}
+
 test_all() {
   step "Postfix pipe: REQUEST to a room is ACCEPTED" t_pipe_request
   step "Postfix LMTP to the listener: REQUEST is ACCEPTED" t_lmtp_request
@@ -448,6 +466,7 @@ test_all() {
   step "Exim: configuration, routing and filter tests" t_exim_config
   step "Exim: REQUEST through Exim's pipe transport" t_exim_delivery
   step "listeners stop cleanly on SIGTERM" t_listeners_stop_cleanly
+  step "systemd units verify" t_systemd_units
   echo "e2e: ${#PASSED[@]} of $((${#PASSED[@]} + ${#FAILED[@]})) mail-system steps passed"
   local f
   for f in "${FAILED[@]+"${FAILED[@]}"}"; do echo "e2e: failed step: $f"; done
