@@ -5,6 +5,9 @@
 //! Run: `cargo run --release -p oaa --example solve_bench -- --clients 16 --seconds 10`
 //! With `--facilitator ADDR` it uses a running facilitator and agent
 //! instead of starting its own (point it at the real calendar agent).
+//! `--goal ICL` replaces the default goal; `{k}` in it stands for the
+//! request number modulo `--users`, e.g. (see bench/oaa_calendar.sh)
+//! `--goal "freebusy('mailto:room-{k}@example.com','2027-03-01T00:00:00Z','2027-03-08T00:00:00Z',P)"`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,10 +24,18 @@ struct Opts {
     facilitator: Option<String>,
     blocking: bool,
     users: usize,
+    goal: Option<String>,
 }
 
 fn opts() -> Result<Opts, String> {
-    let mut o = Opts { clients: 1, seconds: 5.0, facilitator: None, blocking: false, users: 100 };
+    let mut o = Opts {
+        clients: 1,
+        seconds: 5.0,
+        facilitator: None,
+        blocking: false,
+        users: 100,
+        goal: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut val = || it.next().ok_or(format!("{a} needs a value"));
@@ -33,10 +44,11 @@ fn opts() -> Result<Opts, String> {
             "--seconds" => o.seconds = val()?.parse().map_err(|e| format!("--seconds: {e}"))?,
             "--users" => o.users = val()?.parse().map_err(|e| format!("--users: {e}"))?,
             "--facilitator" => o.facilitator = Some(val()?),
+            "--goal" => o.goal = Some(val()?),
             "--blocking" => o.blocking = true,
             "-h" | "--help" => {
                 return Err("usage: solve_bench [--clients N] [--seconds S] [--users K] \
-                            [--blocking] [--facilitator ADDR]"
+                            [--blocking] [--facilitator ADDR] [--goal ICL]"
                     .into());
             }
             other => return Err(format!("unknown argument {other}")),
@@ -116,26 +128,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         None
     };
+    // The goals asked in turn, parsed once.
+    let goals: Arc<Vec<Term>> = Arc::new(
+        (0..o.users)
+            .map(|k| match &o.goal {
+                Some(g) => oaa::icl::parse(&g.replace("{k}", &k.to_string())),
+                None => Ok(Term::compound(
+                    "freebusy",
+                    vec![
+                        Term::atom(&format!("user{k}")),
+                        Term::Int(1_780_000_000),
+                        Term::Int(1_780_050_000),
+                        Term::fresh_var(),
+                    ],
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+    );
     let deadline = Instant::now() + Duration::from_secs_f64(o.seconds);
     let mut tasks = Vec::new();
     for c in 0..o.clients {
         let addr = addr.clone();
         let users = o.users;
+        let goals = goals.clone();
         tasks.push(tokio::spawn(async move {
             let client = Agent::connect(&addr, AgentConfig::new(&format!("bench{c}"))).await?;
             let mut lat = Vec::with_capacity(200_000);
             let mut k = c;
             let mut failures = 0usize;
             while Instant::now() < deadline {
-                let goal = Term::compound(
-                    "freebusy",
-                    vec![
-                        Term::atom(&format!("user{}", k % users)),
-                        Term::Int(1_780_000_000),
-                        Term::Int(1_780_050_000),
-                        Term::fresh_var(),
-                    ],
-                );
+                let goal = goals[k % users].clone();
                 k += 1;
                 let t0 = Instant::now();
                 let s = client.solve(goal, Vec::new()).await?;

@@ -40,8 +40,8 @@ pub fn freebusy(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> InfraResult<Option<Vec<Span>>> {
-    let prefs = agent_prefs::load(env, tx, user.as_str())?;
-    if !shares(kind, &prefs) {
+    // A resource's free/busy is public: no preferences to read.
+    if kind == Kind::Person && !agent_prefs::load(env, tx, user.as_str())?.sharing() {
         return Ok(None);
     }
     let spans = tx
