@@ -96,7 +96,11 @@ pub fn serve(cfg: &Config, args: &ServeArgs) -> Result<String, ServeError> {
         .enable_all()
         .build()
         .map_err(|e| InfraError::io("starting the runtime", e))?;
-    rt.block_on(run(svc, args, password))?;
+    let served = rt.block_on(run(svc, args, password));
+    // A booking may still be waiting for the store: give it a moment to
+    // finish (or roll back) rather than waiting for the whole busy timeout.
+    rt.shutdown_timeout(Duration::from_secs(5));
+    served?;
     Ok(String::new())
 }
 

@@ -103,7 +103,7 @@ impl Drop for Proc {
     }
 }
 
-/// A facilitator.
+/// A facilitator (killed when dropped).
 pub struct Facilitator {
     /// Kept so that the facilitator lives as long as the test.
     _proc: Proc,
@@ -113,7 +113,12 @@ pub struct Facilitator {
 impl Facilitator {
     /// Starts one on a free loopback port.
     pub fn start() -> Facilitator {
-        let proc = Proc::spawn("imip_facilitator", &["--listen".into(), "127.0.0.1:0".into()]);
+        Facilitator::start_on("127.0.0.1:0")
+    }
+
+    /// Starts one listening on `addr`.
+    pub fn start_on(addr: &str) -> Facilitator {
+        let proc = Proc::spawn("imip_facilitator", &["--listen".into(), addr.into()]);
         proc.wait_for("local_addr=");
         let log = proc.log();
         let addr = log

@@ -123,3 +123,25 @@ fn details_are_for_the_owner_only() {
     let all = ask_as(&fac.addr, ALICE, &format!("preference('{ALICE}', N, V)"), &[]);
     assert!(all.solutions.iter().any(|s| s.contains("freebusy_sharing,share")), "{all:?}");
 }
+
+#[test]
+fn the_agent_comes_back_after_the_facilitator_restarts() {
+    let site = site();
+    let fac = Facilitator::start();
+    let addr = fac.addr.clone();
+    let agent = site.agent(&fac, &["--user", "room-1@example.com"]);
+    drop(fac);
+    agent.wait_for("connection lost");
+    // A new facilitator on the same address: the agent connects and
+    // declares everything again on its own.
+    let fac = Facilitator::start_on(&addr);
+    super::harness::eventually("the agent to register again", || {
+        agent.log().matches("calendar agent ready").count() == 2
+    });
+    let r = ask(
+        &fac.addr,
+        &format!("available('{ROOM}', '2027-03-10T11:00:00Z', '2027-03-10T12:00:00Z')"),
+        &[],
+    );
+    assert_eq!(r.status, 0, "{r:?}");
+}
