@@ -3,7 +3,7 @@
 //! REQUEST, and a change made by the mail agent fires a subscriber's data
 //! trigger on `changed/2`.
 
-use super::harness::{Facilitator, Site, ask, decisions, mail_request};
+use super::harness::{Facilitator, Site, ask, ask_as, decisions, eventually, mail_request};
 use oaa::agent::{Agent, AgentConfig, Request, Router, TriggerKind};
 use oaa::icl::parse;
 use oaa::protocol::Solvable;
@@ -135,4 +135,26 @@ fn a_trigger_fires_after_a_mail_driven_change() {
     assert!(b.solutions[0].ends_with("declined)"), "{b:?}");
     assert!(rx.recv_timeout(Duration::from_millis(500)).is_err(), "declined: no change");
     watcher.close();
+}
+
+#[test]
+fn verified_organisers_and_mail_to_the_organiser_on_request() {
+    let site = Site::new(&[("room-1@example.com", "resource")], 5);
+    let fac = Facilitator::start();
+    let _agent = site
+        .agent(&fac, &["--user", "room-1@example.com", "--verify-organizer", "--send-mail", "all"]);
+    let goal = format!(
+        "book('{ROOM}', 'carol@example.com', '2027-03-10T14:00:00Z', '2027-03-10T15:00:00Z', 'Board', D)"
+    );
+    // An agent not named after the organiser may not book for her.
+    let anon = ask(&fac.addr, &goal, &[]);
+    assert_eq!(anon.status, 1, "{anon:?}");
+    assert!(decisions(&site, ROOM).is_empty());
+    let own = ask_as(&fac.addr, "carol@example.com", &goal, &[]);
+    assert!(own.solutions[0].ends_with("'Board',accepted)"), "{own:?}");
+    // --send-mail all: the organiser's reply goes out by mail as well.
+    eventually("the reply to the organiser", || outbox_files(&site) == 1);
+    let out = std::fs::read_dir(site.dir.path().join("out")).unwrap().next().unwrap().unwrap();
+    let text = std::fs::read_to_string(out.path()).unwrap();
+    assert!(text.contains("carol@example.com") && text.contains("PARTSTAT=ACCEPTED"), "{text}");
 }
