@@ -23,6 +23,27 @@ use oaa::icl::{Term, unify_resolve};
 use std::time::Instant;
 use tracing::warn;
 
+/// The largest answer sent, in (estimated) bytes. The whole answer
+/// travels in one frame, and a frame over the facilitator's limit (1 MiB
+/// by default) closes the agent's connection: a larger answer is refused
+/// (no solutions, logged) — ask for a smaller window or bind an argument.
+pub const MAX_ANSWER: usize = 512 * 1024;
+
+fn too_large(what: &str, bytes: usize) -> bool {
+    if bytes > MAX_ANSWER {
+        warn!(solvable = what, bytes, limit = MAX_ANSWER, "answer too large: no solutions");
+    }
+    bytes > MAX_ANSWER
+}
+
+/// Printed size of one `period('…Z','…Z')`, with its comma.
+const PERIOD_BYTES: usize = 56;
+
+/// A generous estimate of an atom's printed size (quotes, escapes).
+fn size(t: &Term) -> usize {
+    t.as_atom().map_or(24, |a| a.len() + 4)
+}
+
 /// Keeps the candidates that are instances of the goal.
 fn instances(goal: &Term, candidates: Vec<Term>) -> Vec<Term> {
     candidates.into_iter().filter_map(|c| unify_resolve(goal, &c)).collect()
@@ -58,6 +79,9 @@ pub fn freebusy(svc: &Service, goal: &Term) -> Vec<Term> {
             else {
                 return Ok(Vec::new());
             };
+            if too_large("freebusy/4", spans.len() * PERIOD_BYTES) {
+                return Ok(Vec::new());
+            }
             let periods = spans.iter().map(|(ps, pe)| period_term(ps, pe)).collect();
             let sol = Term::compound(
                 "freebusy",
@@ -147,7 +171,10 @@ pub fn event(svc: &Service, goal: &Term, requester: Option<&str>) -> Vec<Term> {
                     ))
                 })
                 .collect();
-            Ok(instances(goal, sols))
+            let sols = instances(goal, sols);
+            // Doubled: summaries may need many escapes.
+            let bytes = sols.iter().map(|t| 2 * t.args().iter().map(size).sum::<usize>()).sum();
+            Ok(if too_large("event/6", bytes) { Vec::new() } else { sols })
         })(),
     )
 }
