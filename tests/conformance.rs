@@ -73,10 +73,7 @@ fn real_world_messages_never_fail_and_always_reach_the_person() {
     let dir = folder();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (IMIP_REAL_WORLD_FIXTURES names a missing folder)",
-                dir.display()
-            )
+            panic!("{}: {e} (IMIP_REAL_WORLD_FIXTURES names a missing folder)", dir.display())
         })
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "eml" || e == "ics"))
