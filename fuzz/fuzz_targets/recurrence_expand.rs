@@ -163,7 +163,7 @@ fn structured(mut b: Bytes<'_>) -> String {
         }
         _ => {}
     }
-    if b.byte() % 8 != 0 {
+    if !b.byte().is_multiple_of(8) {
         let _ = write!(ev, "{}\r\n", rrule(b));
     }
     for _ in 0..b.byte() % 3 {
