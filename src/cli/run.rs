@@ -207,7 +207,9 @@ fn write_run(
     agent: &str,
     sent_for: &[String],
 ) -> InfraResult<()> {
-    let mut tx = store.write()?;
+    // Relaxed: losing this commit to a power cut costs at most one repeated
+    // reply when the MTA delivers the message again (docs/store.md).
+    let mut tx = store.write_relaxed()?;
     tx.add_run(record)?;
     for r in sent_for {
         tx.mark_sent(key, r, agent)?;

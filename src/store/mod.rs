@@ -23,6 +23,14 @@ pub trait Store: Send {
     /// Opens a write transaction (takes the write lock now, waiting up to the
     /// busy timeout; a timeout is an infrastructure failure).
     fn write(&mut self) -> InfraResult<Box<dyn StoreTx + '_>>;
+    /// Opens a write transaction whose commit need not reach the disk before
+    /// it returns: it survives this process dying, but perhaps not the
+    /// machine. Only for bookkeeping whose loss costs at most a repeated
+    /// reply after a power cut (run records, "sent" marks); never for what
+    /// a message changed. Backends without the distinction commit durably.
+    fn write_relaxed(&mut self) -> InfraResult<Box<dyn StoreTx + '_>> {
+        self.write()
+    }
     /// Opens a read transaction (a consistent snapshot).
     fn read(&mut self) -> InfraResult<Box<dyn StoreTx + '_>>;
 }

@@ -31,10 +31,20 @@ impl Default for SqliteOptions {
     }
 }
 
+/// How many pages the write-ahead log may hold before a commit folds it
+/// into the database file. SQLite's default is 1,000; see `open` for why
+/// ours is smaller.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 128;
+
 /// A store in one SQLite file.
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// Whether commits wait for the disk (`synchronous=FULL`).
+    durable: bool,
+    /// A relaxed transaction lowered `synchronous`; the next transaction
+    /// restores it.
+    relaxed: bool,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -79,6 +89,12 @@ impl SqliteStore {
         // to the automatic one every wal_autocheckpoint (1,000) pages; the
         // next open reads the WAL back, which costs less than the fsync.
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        // The price of that: the first connection of a process rebuilds the
+        // WAL index by reading the whole log, and with SQLite's default of
+        // 1,000 pages that read was an eighth of a pipe-mode run. A short
+        // log bounds it; a booking writes about 28 pages, so the fold into
+        // the database file (and its fsync) comes every few messages.
+        conn.execute_batch(&format!("PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES};"))?;
         conn.execute_batch("PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;")?;
         // Plans must not depend on bound values: otherwise SQLite marks
         // statements with `column = ?` terms to be re-prepared when the
@@ -88,7 +104,12 @@ impl SqliteStore {
         // instructions, and every reuse in the listener).
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         conn.set_prepared_statement_cache_capacity(64);
-        let mut store = SqliteStore { conn, path: path.to_path_buf() };
+        let mut store = SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            durable: options.durable,
+            relaxed: false,
+        };
         schema::migrate(&mut store.conn)?;
         Ok(store)
     }
@@ -97,7 +118,7 @@ impl SqliteStore {
     pub fn open_memory() -> InfraResult<SqliteStore> {
         let mut conn = Connection::open_in_memory()?;
         schema::migrate(&mut conn)?;
-        Ok(SqliteStore { conn, path: PathBuf::from(":memory:") })
+        Ok(SqliteStore { conn, path: PathBuf::from(":memory:"), durable: false, relaxed: false })
     }
 
     /// The database path.
@@ -109,15 +130,37 @@ impl SqliteStore {
     pub fn schema_version(&self) -> InfraResult<i64> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
+
+    /// Puts `synchronous` back after a relaxed transaction.
+    fn restore_sync(&mut self) -> InfraResult<()> {
+        if self.relaxed {
+            self.conn.execute_batch("PRAGMA synchronous=FULL;")?;
+            self.relaxed = false;
+        }
+        Ok(())
+    }
 }
 
 impl Store for SqliteStore {
     fn write(&mut self) -> InfraResult<Box<dyn StoreTx + '_>> {
+        self.restore_sync()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(Box::new(tx::SqliteTx::new(tx)))
+    }
+
+    fn write_relaxed(&mut self) -> InfraResult<Box<dyn StoreTx + '_>> {
+        if self.durable && !self.relaxed {
+            // In WAL mode NORMAL commits without syncing the log; a later
+            // synced commit (or checkpoint) makes these frames durable too.
+            self.conn.execute_batch("PRAGMA synchronous=NORMAL;")?;
+            self.relaxed = true;
+        }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         Ok(Box::new(tx::SqliteTx::new(tx)))
     }
 
     fn read(&mut self) -> InfraResult<Box<dyn StoreTx + '_>> {
+        self.restore_sync()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         Ok(Box::new(tx::SqliteTx::new(tx)))
     }

@@ -188,3 +188,24 @@ fn busy_query_is_driven_by_the_rtree() {
     assert!(plan[0].contains("VIRTUAL TABLE"), "{plan:?}");
     assert!(plan.iter().any(|l| l.contains("INTEGER PRIMARY KEY")), "{plan:?}");
 }
+
+#[test]
+fn relaxed_writes_lower_synchronous_only_for_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = SqliteStore::open(&dir.path().join("s.db"), &SqliteOptions::default()).unwrap();
+    let sync = |s: &SqliteStore| -> i64 {
+        s.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap()
+    };
+    let checkpoint: i64 = s.conn.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).unwrap();
+    assert_eq!(checkpoint, i64::from(WAL_AUTOCHECKPOINT_PAGES));
+    assert_eq!(sync(&s), 2, "FULL");
+    let mut tx = s.write_relaxed().unwrap();
+    tx.ensure_user("mailto:a@example.com", "person", t(0)).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(sync(&s), 1, "NORMAL while relaxed");
+    s.write().unwrap().commit().unwrap();
+    assert_eq!(sync(&s), 2, "FULL again for the next write");
+    s.write_relaxed().unwrap().commit().unwrap();
+    s.read().unwrap().commit().unwrap();
+    assert_eq!(sync(&s), 2, "FULL again for the next read");
+}
