@@ -60,6 +60,16 @@ fn effective_method(
     }
 }
 
+/// Scheduling objects acted on per message at most; real clients send one
+/// event with at most some hundreds of modified occurrences.
+pub const MAX_ITEMS_PER_MESSAGE: usize = 1000;
+
+/// Recurring objects (with RRULE) acted on per message at most. Expanding
+/// one rule may cost up to ~0.15 s at the expansion caps (FREQ=SECONDLY);
+/// without this a message of a thousand such events would take minutes.
+/// Real messages carry one series (its overrides have no RRULE).
+pub const MAX_RECURRING_ITEMS_PER_MESSAGE: usize = 20;
+
 /// Extracts the items of a message. Bounces yield nothing (their calendars
 /// are copies of what was sent, not new scheduling messages).
 pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOutcome {
@@ -73,7 +83,9 @@ pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOut
     let zones = ZoneResolver::empty(Zone::Utc);
     // (method, kind, UID, RECURRENCE-ID, SEQUENCE)
     type Key = (String, String, Option<String>, String, Option<i64>);
-    let mut seen: Vec<Key> = Vec::new();
+    let mut seen: std::collections::HashSet<Key> = std::collections::HashSet::new();
+    let mut recurring = 0usize;
+    let mut capped = false;
     for (i, part) in msg.calendar_parts.iter().enumerate() {
         let parsed = parse_calendar_text(&part.text, ParseLimits::default());
         for d in parsed.diagnostics {
@@ -112,10 +124,30 @@ pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOut
                     ));
                     continue;
                 }
-                seen.push(key);
+                if out.items.len() >= MAX_ITEMS_PER_MESSAGE {
+                    capped = true;
+                    break;
+                }
+                if object.rrule().is_some() {
+                    if recurring >= MAX_RECURRING_ITEMS_PER_MESSAGE {
+                        out.notes.push(format!(
+                            "part {}: more than {MAX_RECURRING_ITEMS_PER_MESSAGE} recurring events in one message; {} ignored",
+                            i + 1,
+                            object.uid().unwrap_or_default()
+                        ));
+                        continue;
+                    }
+                    recurring += 1;
+                }
+                seen.insert(key);
                 out.items.push(ItipItem { method: method.clone(), object });
             }
         }
+    }
+    if capped {
+        out.notes.push(format!(
+            "more than {MAX_ITEMS_PER_MESSAGE} scheduling objects in one message; the rest ignored"
+        ));
     }
     out
 }
@@ -170,5 +202,44 @@ mod tests {
         let o = items(&raw);
         assert_eq!(o.items.len(), 1);
         assert!(o.notes.iter().any(|n| n.contains("duplicate")));
+    }
+
+    fn events(from: usize, to: usize, rrule: &str) -> String {
+        (from..to)
+            .map(|i| {
+                format!(
+                    "BEGIN:VEVENT\r\nUID:{i}\r\nDTSTART:20270101T100000Z\r\nDTEND:20270101T110000Z\r\n{rrule}END:VEVENT\r\n"
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn items_per_message_are_capped() {
+        let cals = format!(
+            "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\n{}END:VCALENDAR\r\nBEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\n{}END:VCALENDAR\r\n",
+            events(0, 600, ""),
+            events(600, 1200, "")
+        );
+        let o = items(&format!("Content-Type: text/calendar; method=REQUEST\r\n\r\n{cals}"));
+        assert_eq!(o.items.len(), MAX_ITEMS_PER_MESSAGE);
+        assert!(o.notes.iter().any(|n| n.contains("the rest ignored")), "{:?}", o.notes);
+    }
+
+    #[test]
+    fn recurring_items_per_message_are_capped() {
+        let n = MAX_RECURRING_ITEMS_PER_MESSAGE + 5;
+        let cal = format!(
+            "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\n{}{}END:VCALENDAR\r\n",
+            events(0, n, "RRULE:FREQ=SECONDLY\r\n"),
+            events(n, n + 3, "")
+        );
+        let o = items(&format!("Content-Type: text/calendar; method=REQUEST\r\n\r\n{cal}"));
+        assert_eq!(
+            o.items.len(),
+            MAX_RECURRING_ITEMS_PER_MESSAGE + 3,
+            "one-off events still count"
+        );
+        assert_eq!(o.notes.iter().filter(|n| n.contains("recurring events")).count(), 5);
     }
 }
