@@ -29,6 +29,10 @@ pub enum InfraError {
     /// The configuration cannot be used.
     #[error("configuration: {0}")]
     Config(String),
+    /// A bug: code panicked. Temporary like the rest, so that the mail
+    /// system keeps the message until a fixed version handles it.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl InfraError {
@@ -46,3 +50,33 @@ impl From<rusqlite::Error> for InfraError {
 
 /// Result with an infrastructure error.
 pub type InfraResult<T> = Result<T, InfraError>;
+
+/// Runs `f`, turning a panic into [`InfraError::Internal`]: a bug in one
+/// message's handling must end as a temporary failure (exit 75, a 4xx),
+/// never as a crash the mail system reads as a permanent one.
+pub fn catch_panic<T>(what: &str, f: impl FnOnce() -> InfraResult<T>) -> InfraResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        Err(InfraError::Internal(format!("{what}: {}", panic_text(&*payload))))
+    })
+}
+
+/// The message of a panic payload.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_error() {
+        let r: InfraResult<()> = catch_panic("handling", || panic!("boom {}", 1));
+        assert!(matches!(r, Err(InfraError::Internal(m)) if m == "handling: boom 1"));
+        assert!(matches!(catch_panic("x", || Ok(3)), Ok(3)));
+    }
+}

@@ -82,7 +82,10 @@ pub fn main(kind: AgentKind, about: &'static str) -> ExitCode {
         log.line(format!("cannot read the message: {e}"));
         return ExitCode::from(exit::TEMPFAIL);
     }
-    match run(kind, &args, &raw, &mut log, started) {
+    let result = crate::error::catch_panic("handling the message", || {
+        run(kind, &args, &raw, &mut log, started)
+    });
+    match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
             log.line(format!("temporary failure, the mail system will retry: {e}"));

@@ -224,7 +224,9 @@ fn commit_batch(
                 continue;
             };
             let handled = in_savepoint(tx.as_mut(), |tx| {
-                handle_recipient(kind, env, tx, &p.raw, &p.msg, &p.items, addr, &p.key)
+                crate::error::catch_panic("handling the message", || {
+                    handle_recipient(kind, env, tx, &p.raw, &p.msg, &p.items, addr, &p.key)
+                })
             })?;
             per.push(match handled {
                 Ok(h) => Processed::Done(h),

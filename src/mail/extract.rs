@@ -92,6 +92,22 @@ impl InboundMessage {
     /// Parses a message. Never fails: unreadable input yields an empty
     /// result with diagnostics (the message is then delivered untouched).
     pub fn parse(raw: &[u8], limits: &MailLimits) -> InboundMessage {
+        // mail-parser 0.11.9 has a debug assertion that a malformed
+        // multipart inside an attached message trips (release builds
+        // recover); whatever the parser does, the message must still reach
+        // the person rather than wait in the queue for a fixed build.
+        std::panic::catch_unwind(|| InboundMessage::parse_unguarded(raw, limits)).unwrap_or_else(
+            |payload| InboundMessage {
+                diagnostics: vec![format!(
+                    "the MIME parser failed on this message ({}); not examined",
+                    crate::error::panic_text(&*payload)
+                )],
+                ..InboundMessage::default()
+            },
+        )
+    }
+
+    fn parse_unguarded(raw: &[u8], limits: &MailLimits) -> InboundMessage {
         let mut out = InboundMessage::default();
         if raw.len() > limits.max_message_size {
             out.diagnostics.push(format!(

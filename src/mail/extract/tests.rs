@@ -83,3 +83,19 @@ fn garbage_is_not_an_error() {
     let m = InboundMessage::parse(b"\x00\x01\x02", &MailLimits::default());
     assert!(m.calendar_parts.is_empty());
 }
+
+#[test]
+fn a_panicking_mime_parser_leaves_the_message_unexamined() {
+    // Found by random search: trips mail-parser 0.11.9's debug assertion in
+    // nested message parts (release builds recover on their own).
+    let raw = "--B\r\nContent-Type: multipart/mixed; boundary=A\r\n\n--B\n--A--\r\n--B--\r\nContent-Type: message/rfc822\r\n\nContent-Type: message/rfc822\r\n\n\n--B\r\nx\r\n--A--\r\n";
+    let msg = InboundMessage::parse(raw.as_bytes(), &MailLimits::default());
+    assert!(msg.calendar_parts.is_empty());
+    if cfg!(debug_assertions) {
+        assert!(
+            msg.diagnostics.iter().any(|d| d.contains("MIME parser failed")),
+            "{:?}",
+            msg.diagnostics
+        );
+    }
+}
