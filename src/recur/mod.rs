@@ -105,9 +105,11 @@ fn occurrence(
     is_main: bool,
 ) -> Option<Occurrence> {
     let s = start.to_utc(zones)?;
+    // Checked: DURATION:P99999999W is valid iCalendar but ends after the
+    // last date chrono can represent.
     let e = match length {
-        Length::Exact(d) => s + d,
-        Length::Wall(d) => start.with_local(start.local() + d).to_utc(zones)?,
+        Length::Exact(d) => s.checked_add_signed(d)?,
+        Length::Wall(d) => start.with_local(start.local().checked_add_signed(d)?).to_utc(zones)?,
     };
     let rid = key_style.with_local(start.local()).rid_key(zones);
     Some(Occurrence { start: s, end: e.max(s), rid, is_main })
@@ -125,7 +127,8 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
     match occurrence(&start, length, zones, &start, true) {
         Some(o) => occ.push(o),
         None => {
-            out.diagnostics.push(format!("DTSTART {start} cannot be placed in time"));
+            out.diagnostics
+                .push(format!("DTSTART {start} and its duration cannot be placed in time"));
             return out;
         }
     }
@@ -170,11 +173,13 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
                 }),
                 _ => None,
             },
-            RDate::PeriodDuration(s, d) => s.to_utc(zones).map(|su| Occurrence {
-                start: su,
-                end: su + d.max(Duration::zero()),
-                rid: start.with_local(s.local()).rid_key(zones),
-                is_main: false,
+            RDate::PeriodDuration(s, d) => s.to_utc(zones).and_then(|su| {
+                Some(Occurrence {
+                    start: su,
+                    end: su.checked_add_signed(d.max(Duration::zero()))?,
+                    rid: start.with_local(s.local()).rid_key(zones),
+                    is_main: false,
+                })
             }),
         };
         match o {

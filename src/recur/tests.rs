@@ -146,3 +146,21 @@ fn floating_time_uses_user_zone() {
     assert_eq!(e.occurrences[0].start, utc(2027, 7, 5, 8, 0));
     assert_eq!(e.occurrences[0].rid, "20270705T100000");
 }
+
+#[test]
+fn durations_beyond_the_calendar_are_diagnosed_not_panicked() {
+    for props in [
+        "DTSTART:20270105T100000Z\r\nDURATION:P99999999W\r\n",
+        "DTSTART;VALUE=DATE:20270105\r\nDURATION:P99999999D\r\n",
+        "DTSTART;TZID=Europe/Oslo:20270105T100000\r\nDURATION:P4294967295W\r\n",
+    ] {
+        let e = run(props);
+        assert!(e.occurrences.is_empty(), "{props}");
+        assert!(e.diagnostics.iter().any(|d| d.contains("cannot be placed in time")), "{props}");
+    }
+    let e = run(
+        "DTSTART:20270105T100000Z\r\nDURATION:PT1H\r\nRDATE;VALUE=PERIOD:20270107T100000Z/P99999999W\r\n",
+    );
+    assert_eq!(starts(&e), ["2027-01-05T10:00"]);
+    assert!(e.diagnostics.iter().any(|d| d.contains("RDATE cannot be placed")));
+}
