@@ -215,6 +215,12 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     if !num.is_empty() || !any {
         return None;
     }
+    // Beyond 10,000 years a duration is a typo, and adding it to a date
+    // would overflow chrono's calendar (a panic, not an answer).
+    const MAX_SECONDS: i64 = 10_000 * 366 * 86_400;
+    if secs > MAX_SECONDS {
+        return None;
+    }
     Some(Duration::seconds(if neg { -secs } else { secs }))
 }
 
@@ -410,7 +416,8 @@ impl Prefs {
 
     /// The expansion window in days.
     pub fn window_days(&self) -> i64 {
-        self.get("window_size").and_then(|v| v.parse().ok()).unwrap_or(100)
+        // Clamped: a window of a million days would overflow date arithmetic.
+        self.get("window_size").and_then(|v| v.parse::<i64>().ok()).unwrap_or(100).clamp(1, 36_600)
     }
 
     /// The user's CN.
@@ -429,6 +436,7 @@ mod tests {
         assert_eq!(parse_duration("P1DT2H"), Some(Duration::hours(26)));
         assert_eq!(parse_duration("P2W"), Some(Duration::days(14)));
         assert_eq!(parse_duration("-PT5M"), Some(Duration::minutes(-5)));
+        assert_eq!(parse_duration("P9999999999999W"), None, "beyond 10,000 years");
         assert_eq!(parse_duration("PT"), None);
         assert_eq!(parse_duration("10M"), None);
         assert_eq!(parse_duration("P1H"), None);
