@@ -154,7 +154,7 @@ fn transport_failure_is_retried_without_recording_twice() {
         &env(),
     );
     assert_eq!(out.status, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("sending again"));
+    assert!(out.stderr.contains("sending the 1 of 1 message(s) not sent"), "{}", out.stderr);
     let files: Vec<_> = std::fs::read_dir(&outbox).unwrap().collect();
     assert_eq!(files.len(), 1);
     let state = render::store_state(&store, "resource-room-confroom@example.com");
@@ -185,6 +185,60 @@ fn transport_failure_is_retried_without_recording_twice() {
     );
     assert_eq!(out.status, 0);
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1);
+}
+
+#[test]
+fn a_retry_after_a_partial_send_sends_only_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    let s = store.to_str().unwrap();
+    // A sendmail that takes the first message and fails from then on.
+    let sendmail = dir.path().join("sendmail.sh");
+    let first = dir.path().join("first.eml");
+    std::fs::write(
+        &sendmail,
+        format!("#!/bin/sh\n[ -e '{f}' ] && exit 75\ncat > '{f}'\n", f = first.display()),
+    )
+    .unwrap();
+    let conf = dir.path().join("conf.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "[outgoing]\ntransport = \"sendmail\"\nsendmail_command = \"{}\"\n",
+            sendmail.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&sendmail, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap();
+    let two_rooms = String::from_utf8(request())
+        .unwrap()
+        .replace(
+            "ATTENDEE;RSVP=TRUE;CUTYPE=ROOM:mailto:resource-room-confroom@example.com",
+            "ATTENDEE;RSVP=TRUE;CUTYPE=ROOM:mailto:resource-room-confroom@example.com\nATTENDEE;RSVP=TRUE;CUTYPE=ROOM:mailto:resource-room-small@example.com",
+        )
+        .into_bytes();
+    let rooms =
+        ["-o", "resource-room-confroom@example.com", "-o", "resource-room-small@example.com"];
+    let mut a = args(&["-c", conf.to_str().unwrap(), "-S", s]);
+    a.extend(args(&rooms));
+    let out = util::run("imip_resource", &a, &two_rooms, &env());
+    assert_eq!(out.status, 75, "{}", out.stderr);
+    let first_reply =
+        std::fs::read_to_string(&first).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    assert!(first_reply.contains("resource-room-confroom@example.com"), "{first_reply}");
+    // The retry sends the second room's reply only.
+    let outbox = dir.path().join("outbox");
+    let mut a = args(&["-S", s, "--outbox", outbox.to_str().unwrap()]);
+    a.extend(args(&rooms));
+    let out = util::run("imip_resource", &a, &two_rooms, &env());
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let files: Vec<_> = std::fs::read_dir(&outbox).unwrap().map(|f| f.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{}", out.stderr);
+    let resent = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(resent.contains("mailto:resource-room-small@example.com"), "{resent}");
+    assert!(!resent.contains("PARTSTAT=ACCEPTED:mailto:resource-room-confroom"), "{resent}");
+    assert!(out.stderr.contains("duplicate ignored"), "{}", out.stderr);
 }
 
 #[test]

@@ -222,7 +222,7 @@ pub fn populate(store: &mut dyn Store, n: usize) -> usize {
                 ..RunRecord::default()
             })
             .expect("run record");
-            tx.mark_sent(&key, ROOM, "imip_resource").expect("mark sent");
+            tx.mark_sent(&key, ROOM, "imip_resource", 1).expect("mark sent");
         }
         tx.commit().expect("commit");
         i = (i + 1000).min(n);

@@ -2,7 +2,8 @@
 //! marker keyed by the message bytes, the recipient and the agent records
 //! that it was processed, together with the messages to send and deliver.
 //! A retry (after a transport failure made the program exit 75) finds the
-//! marker and only sends again, so nothing is recorded twice. Performs I/O
+//! marker and only sends what did not go out before, so nothing is recorded
+//! or sent twice. Performs I/O
 //! through the transaction only.
 
 use super::{AgentKind, Env, process};
@@ -30,6 +31,9 @@ pub struct Handled {
     pub methods: Vec<String>,
     /// This was a retry of a message already processed.
     pub replayed: bool,
+    /// On a retry, how many messages of the stored outbox went out before
+    /// (`outbox` holds the rest).
+    pub already_sent: usize,
     /// Users whose own free/busy changed (to republish).
     pub freebusy_changed: Vec<String>,
 }
@@ -52,13 +56,19 @@ pub fn handle_recipient(
         let at = chrono::DateTime::<chrono::Utc>::from_timestamp(p.at, 0)
             .map(|t| crate::ical::datetime::format_utc(&t))
             .unwrap_or_default();
-        let note = if p.sent {
+        let unsent = p.unsent().to_vec();
+        let note = if unsent.is_empty() {
             format!("already processed for {recipient} at {at} and answered; duplicate ignored")
         } else {
-            format!("already processed for {recipient} at {at}; sending again what was not sent")
+            format!(
+                "already processed for {recipient} at {at}; sending the {} of {} message(s) not sent",
+                unsent.len(),
+                p.outbox.len()
+            )
         };
         return Ok(Handled {
-            outbox: if p.sent { Vec::new() } else { p.outbox },
+            already_sent: p.outbox.len() - unsent.len(),
+            outbox: unsent,
             notes: vec![note],
             methods: Vec::new(),
             replayed: true,
@@ -79,6 +89,7 @@ pub fn handle_recipient(
         at: env.clock.now().timestamp(),
         notes: notes.join("\n"),
         sent: false,
+        sent_count: 0,
         outbox: out.outbox.clone(),
     })?;
     Ok(Handled {
@@ -86,6 +97,7 @@ pub fn handle_recipient(
         notes,
         methods: out.methods,
         replayed: false,
+        already_sent: 0,
         freebusy_changed: out.freebusy_changed,
     })
 }

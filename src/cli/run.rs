@@ -140,6 +140,9 @@ fn run(
     let mut store = setup::open_store(&cfg)?;
 
     let mut outbox = Vec::new();
+    // Per recipient: how much of its stored outbox went out before, and how
+    // many entries it adds to `outbox`.
+    let mut parts: Vec<(usize, usize)> = Vec::new();
     let mut methods = Vec::new();
     let mut republish: Vec<CalAddress> = Vec::new();
     if recipients.is_empty() {
@@ -153,6 +156,7 @@ fn run(
             log.line(format!("{r}: {n}"));
         }
         methods.extend(h.methods);
+        parts.push((h.already_sent, h.outbox.len()));
         outbox.extend(h.outbox);
         // A retry republishes too: the earlier attempt may have failed there.
         for u in h
@@ -185,48 +189,53 @@ fn run(
         methods: methods.join(" "),
         outcome: match &sent {
             Ok(n) => format!("done; {n} message(s) sent or delivered"),
-            Err(e) => format!("temporary failure: {e}"),
+            Err(f) => format!("temporary failure: {}", f.error),
         },
         exit_status: status,
         duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
         log: log.lines().join("\n"),
     };
-    let done: Vec<String> = if sent.is_ok() {
-        recipients.iter().map(ToString::to_string).collect()
-    } else {
-        Vec::new()
+    let done = match &sent {
+        Ok(_) => outbox.len(),
+        Err(f) => f.done,
     };
-    if let Err(e) = write_run(&mut store, &record, &record.message_key, kind.program(), &done) {
+    let lengths: Vec<usize> = parts.iter().map(|&(_, len)| len).collect();
+    let progress: Vec<(String, usize)> = recipients
+        .iter()
+        .zip(parts.iter().zip(super::send::progress_per_part(&lengths, done)))
+        .map(|(r, (&(before, _), now))| (r.to_string(), before + now))
+        .collect();
+    if let Err(e) = write_run(&mut store, &record, &record.message_key, kind.program(), &progress) {
         log.line(format!("run record not written: {e}"));
     }
-    sent.map(|_| ())
+    sent.map(|_| ()).map_err(|f| f.error)
 }
 
-/// Writes the run record and marks the recipients whose messages all went out.
+/// Writes the run record and, per recipient, how much of its outbox went out.
 fn write_run(
     store: &mut dyn Store,
     record: &RunRecord,
     key: &str,
     agent: &str,
-    sent_for: &[String],
+    progress: &[(String, usize)],
 ) -> InfraResult<()> {
     // Relaxed: losing this commit to a power cut costs at most one repeated
     // reply when the MTA delivers the message again (docs/store.md).
     let mut tx = store.write_relaxed()?;
     tx.add_run(record)?;
-    for r in sent_for {
-        tx.mark_sent(key, r, agent)?;
+    for (r, count) in progress {
+        tx.mark_sent(key, r, agent, *count)?;
     }
     tx.commit()
 }
 
-/// Sends and delivers; the first failure stops (the retry resends all).
+/// Sends and delivers; the first failure stops (the retry sends the rest).
 fn send_all(
     cfg: &crate::config::Config,
     args: &AgentArgs,
     outbox: &[crate::store::OutboxMessage],
     log: &mut RunLog,
-) -> InfraResult<usize> {
+) -> Result<usize, super::send::SendFailure> {
     let mut outgoing: Box<dyn Sender> = setup::outgoing_sender(cfg, args);
     let mut delivery = setup::delivery_sender(cfg, args);
     super::send::send_outbox(outgoing.as_mut(), delivery.as_deref_mut(), outbox, &mut |l| {

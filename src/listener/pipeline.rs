@@ -40,7 +40,8 @@ pub struct Pipeline {
 /// One recipient's answer, with the log lines about it.
 struct Answer {
     outcome: DeliveryOutcome,
-    sent: bool,
+    /// How many messages of the recipient's stored outbox went out so far.
+    sent_count: usize,
     methods: Vec<String>,
 }
 
@@ -133,8 +134,7 @@ impl Pipeline {
             .recipients
             .iter()
             .zip(answers)
-            .filter(|(_, a)| a.sent)
-            .filter_map(|(r, _)| r.as_ref().map(ToString::to_string))
+            .filter_map(|(r, a)| r.as_ref().map(|r| (r.to_string(), a.sent_count)))
             .collect();
         // Not awaited by the client: losing a record in a crash costs a log
         // entry, and losing a "sent" mark only a duplicate reply should the
@@ -162,14 +162,16 @@ fn answer_for(
             }
             let mut note = |l: String| log.push(format!("{rcpt}: {l}"));
             match send(cfg, args, &h.outbox, &mut note) {
-                Ok(_) => {
-                    Answer { outcome: DeliveryOutcome::Delivered, sent: true, methods: h.methods }
-                }
-                Err(e) => {
+                Ok(_) => Answer {
+                    outcome: DeliveryOutcome::Delivered,
+                    sent_count: h.already_sent + h.outbox.len(),
+                    methods: h.methods,
+                },
+                Err((done, e)) => {
                     log.push(format!("{rcpt}: temporary failure, the mail system will retry: {e}"));
                     Answer {
                         outcome: DeliveryOutcome::TempFail(format!("4.3.0 {e}")),
-                        sent: false,
+                        sent_count: h.already_sent + done,
                         methods: h.methods,
                     }
                 }
@@ -177,11 +179,11 @@ fn answer_for(
         }
         Processed::TempFail(e) => {
             log.push(format!("{rcpt}: temporary failure, the mail system will retry: {e}"));
-            Answer { outcome: DeliveryOutcome::TempFail(e), sent: false, methods: Vec::new() }
+            Answer { outcome: DeliveryOutcome::TempFail(e), sent_count: 0, methods: Vec::new() }
         }
         Processed::Refused(e) => {
             log.push(format!("{rcpt}: refused: {e}"));
-            Answer { outcome: DeliveryOutcome::PermFail(e), sent: false, methods: Vec::new() }
+            Answer { outcome: DeliveryOutcome::PermFail(e), sent_count: 0, methods: Vec::new() }
         }
     }
 }

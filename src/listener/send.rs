@@ -20,13 +20,14 @@ thread_local! {
     static SENDERS: RefCell<Option<Senders>> = const { RefCell::new(None) };
 }
 
-/// Sends one recipient's outbox. `Err` carries the reason for a 451.
+/// Sends one recipient's outbox. `Err` carries how many leading entries
+/// went out and the reason for a 451.
 pub fn send(
     cfg: &Config,
     args: &AgentArgs,
     outbox: &[OutboxMessage],
     log: &mut dyn FnMut(String),
-) -> Result<usize, String> {
+) -> Result<usize, (usize, String)> {
     if outbox.is_empty() {
         return Ok(0);
     }
@@ -42,6 +43,6 @@ pub fn send(
             // afresh next time.
             *slot = None;
         }
-        result.map_err(|e| e.to_string())
+        result.map_err(|f| (f.done, f.error.to_string()))
     })
 }

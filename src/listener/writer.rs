@@ -87,8 +87,9 @@ impl Records {
 pub struct Record {
     /// The run record.
     pub run: RunRecord,
-    /// Recipients (as stored in the markers) whose messages all went out.
-    pub sent_for: Vec<String>,
+    /// Recipients (as stored in the markers) with how many messages of
+    /// their outbox went out.
+    pub sent_for: Vec<(String, usize)>,
 }
 
 /// The writer's fixed inputs.
@@ -206,8 +207,8 @@ fn commit_batch(
     for r in records {
         in_savepoint(tx.as_mut(), |tx| {
             tx.add_run(&r.run)?;
-            for rcpt in &r.sent_for {
-                tx.mark_sent(&r.run.message_key, rcpt, &r.run.program)?;
+            for (rcpt, count) in &r.sent_for {
+                tx.mark_sent(&r.run.message_key, rcpt, &r.run.program, *count)?;
             }
             Ok(())
         })?

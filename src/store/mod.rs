@@ -189,8 +189,16 @@ pub trait StoreTx {
     fn processed(&self, key: &str, recipient: &str, agent: &str) -> InfraResult<Option<Processed>>;
     /// Records that a message was processed, with the messages to send and deliver.
     fn put_processed(&mut self, p: &Processed) -> InfraResult<()>;
-    /// Records that a marker's outbox was sent and delivered completely.
-    fn mark_sent(&mut self, key: &str, recipient: &str, agent: &str) -> InfraResult<()>;
+    /// Records that the first `count` messages of a marker's outbox went
+    /// out (never lowering what was recorded); the marker counts as sent
+    /// when that is all of them.
+    fn mark_sent(
+        &mut self,
+        key: &str,
+        recipient: &str,
+        agent: &str,
+        count: usize,
+    ) -> InfraResult<()>;
     /// Removes markers older than `before`.
     fn prune_processed(&mut self, before: DateTime<Utc>) -> InfraResult<usize>;
 

@@ -127,8 +127,18 @@ pub struct Processed {
     pub notes: String,
     /// Whether every message of the outbox was sent and delivered.
     pub sent: bool,
+    /// How many messages of the outbox, in order, went out (sending stops at
+    /// the first failure, so what went out is always a prefix).
+    pub sent_count: usize,
     /// Messages to send and deliver.
     pub outbox: Vec<OutboxMessage>,
+}
+
+impl Processed {
+    /// The messages a retry must still send.
+    pub fn unsent(&self) -> &[OutboxMessage] {
+        if self.sent { &[] } else { self.outbox.get(self.sent_count..).unwrap_or_default() }
+    }
 }
 
 /// A resource's scheduling decision, explained.

@@ -59,5 +59,5 @@ fn failed_send_defers_and_the_retry_sends_without_recording_again() {
         "nothing recorded twice"
     );
     let (_, log, _) = d.stop();
-    assert!(log.contains("sending again what was not sent"), "{log}");
+    assert!(log.contains("message(s) not sent"), "{log}");
 }

@@ -76,6 +76,11 @@ CREATE TRIGGER fb_changes_upd AFTER UPDATE ON fb_periods BEGIN
         ON CONFLICT(owner) DO UPDATE SET stamp = stamp + 1;
 END;
 "#,
+    // 3: how many of a marker's outbox messages went out, in order, so that a
+    // retry after a partial failure sends only the rest.
+    r#"
+ALTER TABLE processed ADD COLUMN sent_count INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The schema version this program writes.

@@ -89,6 +89,7 @@ fn processed_markers_keep_their_outbox() {
         at: 5,
         notes: "n".into(),
         sent: false,
+        sent_count: 0,
         outbox: vec![OutboxMessage {
             kind: "deliver".into(),
             from: "".into(),
@@ -208,4 +209,43 @@ fn relaxed_writes_lower_synchronous_only_for_themselves() {
     s.write_relaxed().unwrap().commit().unwrap();
     s.read().unwrap().commit().unwrap();
     assert_eq!(sync(&s), 2, "FULL again for the next read");
+}
+
+#[test]
+fn a_partly_sent_outbox_is_resumed_where_it_stopped() {
+    let mut s = SqliteStore::open_memory().unwrap();
+    let msg = |n: &str| OutboxMessage {
+        kind: "send".into(),
+        from: "".into(),
+        to: vec![format!("{n}@x")],
+        label: n.into(),
+        bytes: n.as_bytes().to_vec(),
+    };
+    let p = Processed {
+        message_key: "k".into(),
+        recipient: "r".into(),
+        agent: "imip_resource".into(),
+        at: 5,
+        notes: String::new(),
+        sent: false,
+        sent_count: 0,
+        outbox: vec![msg("a"), msg("b"), msg("c")],
+    };
+    let mut tx = s.write().unwrap();
+    tx.put_processed(&p).unwrap();
+    tx.mark_sent("k", "r", "imip_resource", 1).unwrap();
+    tx.commit().unwrap();
+    let got = s.read().unwrap().processed("k", "r", "imip_resource").unwrap().unwrap();
+    assert!(!got.sent);
+    assert_eq!(got.unsent().iter().map(|m| m.label.as_str()).collect::<Vec<_>>(), ["b", "c"]);
+    let mut tx = s.write().unwrap();
+    tx.mark_sent("k", "r", "imip_resource", 0).unwrap();
+    tx.commit().unwrap();
+    let got = s.read().unwrap().processed("k", "r", "imip_resource").unwrap().unwrap();
+    assert_eq!(got.sent_count, 1, "a smaller report never lowers the count");
+    let mut tx = s.write().unwrap();
+    tx.mark_sent("k", "r", "imip_resource", 3).unwrap();
+    tx.commit().unwrap();
+    let got = s.read().unwrap().processed("k", "r", "imip_resource").unwrap().unwrap();
+    assert!(got.sent && got.unsent().is_empty());
 }

@@ -553,12 +553,14 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn processed(&self, key: &str, recipient: &str, agent: &str) -> InfraResult<Option<Processed>> {
-        let head: Option<(i64, String, bool)> = self
+        let head: Option<(i64, String, bool, i64)> = self
             .tx
-            .prepare_cached("SELECT at, notes, sent FROM processed WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3")?
-            .query_row(params![key, recipient, agent], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .prepare_cached("SELECT at, notes, sent, sent_count FROM processed WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3")?
+            .query_row(params![key, recipient, agent], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?))
+            })
             .optional()?;
-        let Some((at, notes, sent)) = head else { return Ok(None) };
+        let Some((at, notes, sent, sent_count)) = head else { return Ok(None) };
         let mut st = self.tx.prepare_cached(
             "SELECT kind, sender, recipients, label, bytes FROM processed_outbox WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3 ORDER BY seq",
         )?;
@@ -581,14 +583,15 @@ impl StoreTx for SqliteTx<'_> {
             at,
             notes,
             sent,
+            sent_count: usize::try_from(sent_count).unwrap_or(0),
             outbox,
         }))
     }
 
     fn put_processed(&mut self, p: &Processed) -> InfraResult<()> {
         self.tx
-            .prepare_cached("INSERT OR REPLACE INTO processed(message_key, recipient, agent, at, notes, sent) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-            .execute(params![p.message_key, p.recipient, p.agent, p.at, p.notes, p.sent])?;
+            .prepare_cached("INSERT OR REPLACE INTO processed(message_key, recipient, agent, at, notes, sent, sent_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+            .execute(params![p.message_key, p.recipient, p.agent, p.at, p.notes, p.sent, p.sent_count as i64])?;
         self.tx
             .prepare_cached("DELETE FROM processed_outbox WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3")?
             .execute(params![p.message_key, p.recipient, p.agent])?;
@@ -611,10 +614,23 @@ impl StoreTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn mark_sent(&mut self, key: &str, recipient: &str, agent: &str) -> InfraResult<()> {
+    fn mark_sent(
+        &mut self,
+        key: &str,
+        recipient: &str,
+        agent: &str,
+        count: usize,
+    ) -> InfraResult<()> {
+        // Both right-hand sides see the old sent_count: MAX keeps a later,
+        // smaller report (a replay's) from lowering what an earlier run did.
         self.tx
-            .prepare_cached("UPDATE processed SET sent = 1 WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3")?
-            .execute(params![key, recipient, agent])?;
+            .prepare_cached(
+                "UPDATE processed SET sent_count = MAX(sent_count, ?4), \
+                 sent = sent OR MAX(sent_count, ?4) >= (SELECT COUNT(*) FROM processed_outbox o \
+                 WHERE o.message_key = ?1 AND o.recipient = ?2 AND o.agent = ?3) \
+                 WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3",
+            )?
+            .execute(params![key, recipient, agent, i64::try_from(count).unwrap_or(i64::MAX)])?;
         Ok(())
     }
 
