@@ -196,8 +196,14 @@ fn attendee_answer(
     tx.delete_counters(ctx.uri(), &uid, &rid, None)?;
     if *method == Method::Counter {
         // Proposed periods are held as offers, not recorded as busy time.
+        // A proposal for one occurrence is kept under that occurrence's
+        // RECURRENCE-ID (not its proposed start), so that it replaces only
+        // an earlier proposal for the same occurrence and the organiser's
+        // DECLINECOUNTER for that occurrence finds it; a proposal for the
+        // whole event replaces every earlier one.
         let set = FbSet::Offers(ctx.uri().to_string());
-        tx.remove_busy_for_uid(&set, &uid, None)?;
+        let only = (!rid.is_empty()).then_some(rid.as_str());
+        tx.remove_busy_for_uid(&set, &uid, only)?;
         if let Some(hold) = ctx.prefs.offer_period() {
             let now = ctx.env.clock.now();
             let (e, _) = super::common::expand_for(ctx.env, &ctx.prefs, obj);
@@ -205,7 +211,7 @@ fn attendee_answer(
                 .occurrences
                 .iter()
                 .map(|o| {
-                    let mut p = BusyPeriod::new(o.start, o.end, &uid, &o.rid);
+                    let mut p = BusyPeriod::new(o.start, o.end, &uid, only.unwrap_or(&o.rid));
                     p.expires = Some(now + hold);
                     p.summary = obj.summary().unwrap_or_default();
                     p
