@@ -171,6 +171,7 @@ impl Setup {
                 .expect("sender address"),
             prefs: &self.prefs,
             system_zone: Some("UTC".into()),
+            mailbox_delivery: false,
         }
     }
 }

@@ -309,6 +309,7 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
         agent_address: setup::agent_address(&cfg)?,
         prefs: prefs_src.as_ref(),
         system_zone: setup::system_zone(),
+        mailbox_delivery: false,
     };
     let mut store: SqliteStore = setup::open_store(&cfg)?;
     let json = args.json;

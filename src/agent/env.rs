@@ -52,6 +52,9 @@ pub struct Env<'a> {
     pub prefs: &'a dyn PrefSource,
     /// The system's time zone, the last fallback for TZID.
     pub system_zone: Option<String>,
+    /// Whether mailbox delivery was asked for (`-l`, `-L`); resources
+    /// deliver copies only then (people always do, when they can).
+    pub mailbox_delivery: bool,
 }
 
 impl Env<'_> {

@@ -42,7 +42,16 @@ pub fn process(
     recipient: &CalAddress,
 ) -> InfraResult<Outcome> {
     match kind {
-        AgentKind::Resource => resource::process(env, tx, msg, items, recipient),
+        AgentKind::Resource => {
+            let mut out = resource::process(env, tx, msg, items, recipient)?;
+            // imip-agent 1.1: a resource "does not deliver into a mailbox
+            // unless -l/-L is given"; with them its mailbox gets the message
+            // as it came, whatever was decided.
+            if env.mailbox_delivery {
+                out.outbox.push(mailbox::unchanged(raw, msg, recipient, "Resource mailbox copy"));
+            }
+            Ok(out)
+        }
         AgentKind::Person => person::process(env, tx, raw, msg, items, recipient),
         AgentKind::Outgoing => outgoing::process(env, tx, msg, items, recipient),
     }

@@ -23,6 +23,24 @@ use std::time::Instant;
 /// Parses the flags, mapping clap's errors to exit 64 (help and version: 0).
 pub fn parse_args(kind: AgentKind, about: &'static str) -> Result<AgentArgs, ExitCode> {
     let cmd = <AgentArgs as clap::CommandFactory>::command().name(kind.program()).about(about);
+    // -l and -L mean something different for each agent (imip-agent 1.1).
+    let (lmtp, local) = match kind {
+        AgentKind::Person => (None, None),
+        AgentKind::Resource => (
+            Some("Deliver a copy of each message, as received, to the resource's own mailbox over LMTP to this Unix socket path or host:port (without -l or -L a resource keeps no mailbox)"),
+            Some("Deliver a copy of each message, as received, to the resource's own mailbox over SMTP to the local MTA, addressed to local+resource@domain (see local_prefix)"),
+        ),
+        AgentKind::Outgoing => (
+            Some("Accepted for compatibility and ignored: the outgoing agent never delivers"),
+            Some("Accepted for compatibility and ignored: the outgoing agent never delivers"),
+        ),
+    };
+    let cmd = match (lmtp, local) {
+        (Some(l), Some(ll)) => {
+            cmd.mut_arg("lmtp", |a| a.help(l)).mut_arg("local_smtp", |a| a.help(ll))
+        }
+        _ => cmd,
+    };
     let matches = cmd.try_get_matches();
     match matches.and_then(|m| <AgentArgs as clap::FromArgMatches>::from_arg_matches(&m)) {
         Ok(a) => Ok(a),
@@ -129,6 +147,7 @@ fn run(
         agent_address: setup::agent_address(&cfg)?,
         prefs: prefs.as_ref(),
         system_zone: setup::system_zone(),
+        mailbox_delivery: setup::has_delivery(args),
     };
     let msg = InboundMessage::parse(raw, &setup::mail_limits(&cfg));
     for d in &msg.diagnostics {

@@ -140,6 +140,12 @@ pub fn sender_for(cfg: &Config, debug: bool, outbox: Option<&Path>) -> Box<dyn S
     }
 }
 
+/// Whether mailbox delivery was asked for (`-l`, `-L`); with `-d` too, the
+/// copies are printed instead.
+pub fn has_delivery(args: &AgentArgs) -> bool {
+    args.lmtp.is_some() || args.local_smtp
+}
+
 /// The channel for the user's own copy, if any.
 pub fn delivery_sender(cfg: &Config, args: &AgentArgs) -> Option<Box<dyn Sender>> {
     if args.debug {

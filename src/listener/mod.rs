@@ -83,6 +83,7 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
         agent_address,
         records: records.clone(),
         checkpoint: Some(nudge),
+        mailbox_delivery: crate::cli::setup::has_delivery(args),
     };
     let writer = match writer::spawn(setup, queue) {
         Ok(w) => w,

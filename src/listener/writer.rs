@@ -104,6 +104,8 @@ pub struct WriterSetup {
     pub records: Records,
     /// Told after each commit, so that the log is checkpointed meanwhile.
     pub checkpoint: Option<super::checkpoint::Nudge>,
+    /// Whether users' mailbox copies have a channel (`-l`, `-L`).
+    pub mailbox_delivery: bool,
 }
 
 /// Starts the writer thread; it ends when every sender of `jobs` is gone
@@ -127,6 +129,7 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
         agent_address: setup.agent_address,
         prefs: prefs.as_ref(),
         system_zone: setup::system_zone(),
+        mailbox_delivery: setup.mailbox_delivery,
     };
     let program = setup.kind.program();
     let mut store: Option<SqliteStore> = None;

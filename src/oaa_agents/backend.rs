@@ -84,6 +84,7 @@ impl Backend {
             agent_address: self.agent_address.clone(),
             prefs: self.prefs.as_ref(),
             system_zone: self.system_zone.clone(),
+            mailbox_delivery: false,
         }
     }
 
