@@ -328,13 +328,23 @@ fn decline_counter(
         out.log(format!("DECLINECOUNTER {uid} not recorded: {} is not its organiser", ctx.user));
         return Ok(());
     }
+    let before = tx.counters(ctx.uri(), &uid, &rid)?.len();
     for a in obj.attendees() {
         tx.delete_counters(ctx.uri(), &uid, &rid, Some(a.address.as_str()))?;
     }
-    if tx.counters(ctx.uri(), &uid, &rid)?.is_empty() {
+    let left = tx.counters(ctx.uri(), &uid, &rid)?.len();
+    if left == 0 {
         tx.dequeue_request(ctx.uri(), &uid, &rid, Some("COUNTER"))?;
     }
     out.handled = true;
-    out.log(format!("DECLINECOUNTER {uid}: counter-proposals removed"));
+    out.log(format!(
+        "DECLINECOUNTER {uid}: {} counter-proposal(s) removed; {}",
+        before - left,
+        if left == 0 {
+            "none left, no longer queued".to_string()
+        } else {
+            format!("{left} still queued")
+        }
+    ));
     Ok(())
 }
