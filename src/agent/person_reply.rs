@@ -28,6 +28,28 @@ fn as_organiser(ctx: &PCtx<'_, '_>, obj: &Object) -> Object {
     o
 }
 
+/// The REPLY with its ORGANIZER restored from the stored event when the
+/// client left it out (`ical::quirks::outlook_reply_without_organizer`).
+fn with_stored_organizer(
+    ctx: &PCtx<'_, '_>,
+    tx: &dyn StoreTx,
+    out: &mut Outcome,
+    obj: &Object,
+) -> InfraResult<Option<Object>> {
+    if obj.organizer().is_some() {
+        return Ok(None);
+    }
+    let Some(uid) = obj.uid() else { return Ok(None) };
+    let Some(stored) = stored_for(tx, ctx.uri(), &uid, "")? else { return Ok(None) };
+    let fixed = crate::ical::quirks::outlook_reply_without_organizer(obj, &stored.object);
+    if fixed.is_some() {
+        out.log(format!(
+            "REPLY {uid} without ORGANIZER (Outlook): the stored event's organiser used"
+        ));
+    }
+    Ok(fixed)
+}
+
 /// REPLY.
 pub fn reply(
     ctx: &PCtx<'_, '_>,
@@ -35,6 +57,8 @@ pub fn reply(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<Option<Notice>> {
+    let fixed = with_stored_organizer(ctx, tx, out, obj)?;
+    let obj = fixed.as_ref().unwrap_or(obj);
     let Some((uid, rid, from)) = ctx.to_organizer(out, obj, "REPLY") else { return Ok(None) };
     let Some(stored) = stored_for(tx, ctx.uri(), &uid, &rid)? else {
         out.log(format!("REPLY {uid} not acted on: no such event stored"));

@@ -27,8 +27,12 @@ pub fn parse_args(kind: AgentKind, about: &'static str) -> Result<AgentArgs, Exi
     let (lmtp, local) = match kind {
         AgentKind::Person => (None, None),
         AgentKind::Resource => (
-            Some("Deliver a copy of each message, as received, to the resource's own mailbox over LMTP to this Unix socket path or host:port (without -l or -L a resource keeps no mailbox)"),
-            Some("Deliver a copy of each message, as received, to the resource's own mailbox over SMTP to the local MTA, addressed to local+resource@domain (see local_prefix)"),
+            Some(
+                "Deliver a copy of each message, as received, to the resource's own mailbox over LMTP to this Unix socket path or host:port (without -l or -L a resource keeps no mailbox)",
+            ),
+            Some(
+                "Deliver a copy of each message, as received, to the resource's own mailbox over SMTP to the local MTA, addressed to local+resource@domain (see local_prefix)",
+            ),
         ),
         AgentKind::Outgoing => (
             Some("Accepted for compatibility and ignored: the outgoing agent never delivers"),

@@ -6,6 +6,7 @@ use super::extract::InboundMessage;
 use crate::ical::parse::{ParseLimits, parse_calendar_text};
 use crate::ical::quirks::exchange_duplicate_components;
 use crate::ical::{Method, Object, Zone, ZoneResolver};
+use std::collections::HashSet;
 
 /// One scheduling component to act on, with the method it came with.
 #[derive(Debug, Clone)]
@@ -28,6 +29,38 @@ pub struct ItemsOutcome {
     pub notes: Vec<String>,
 }
 
+/// Kontact (KDE PIM) sends a COUNTER in a part labelled `method=REQUEST`;
+/// with `counter_as_request` set it is taken as the COUNTER it is.
+fn counter_labelled_request(
+    param: &Method,
+    inner: &Method,
+    counter_as_request: bool,
+) -> Option<(Method, String)> {
+    (counter_as_request && *param == Method::Request && *inner == Method::Counter).then(|| {
+        (
+            Method::Counter,
+            "COUNTER in a part labelled method=REQUEST accepted as COUNTER (Kontact)".into(),
+        )
+    })
+}
+
+/// Lotus Notes-style mail and some Thunderbird samples put the method only
+/// in the Content-Type; the calendar has no METHOD.
+fn method_from_content_type(param: &Method) -> (Method, String) {
+    (param.clone(), format!("no METHOD in the calendar; method={param} from the Content-Type used"))
+}
+
+/// Apple Mail (and some attachments) label the part without a `method`
+/// parameter; the calendar's METHOD is used (imip-agent 0.3 ignored them).
+fn method_from_calendar_only(inner: &Method) -> (Method, String) {
+    (
+        inner.clone(),
+        format!(
+            "no method parameter on the part; METHOD:{inner} from the calendar used (Apple Mail and some attachments do this)"
+        ),
+    )
+}
+
 /// Decides the method of one calendar from the part's `method` parameter and
 /// the calendar's METHOD property.
 fn effective_method(
@@ -37,28 +70,35 @@ fn effective_method(
 ) -> Result<(Method, Option<String>), String> {
     match (param, inner) {
         (Some(p), Some(i)) if p == i => Ok((i.clone(), None)),
-        (Some(Method::Request), Some(Method::Counter)) if counter_as_request => Ok((
-            Method::Counter,
-            Some("COUNTER in a part labelled method=REQUEST accepted as COUNTER (Kontact)".into()),
-        )),
-        (Some(p), Some(i)) => {
-            Err(format!("METHOD {i} contradicts the part's method={p}; calendar ignored"))
+        (Some(p), Some(i)) => match counter_labelled_request(p, i, counter_as_request) {
+            Some((m, note)) => Ok((m, Some(note))),
+            None => Err(format!("METHOD {i} contradicts the part's method={p}; calendar ignored")),
+        },
+        (Some(p), None) => {
+            let (m, note) = method_from_content_type(p);
+            Ok((m, Some(note)))
         }
-        (Some(p), None) => Ok((
-            p.clone(),
-            Some(format!("no METHOD in the calendar; method={p} from the Content-Type used")),
-        )),
-        (None, Some(i)) => Ok((
-            i.clone(),
-            Some(format!(
-                "no method parameter on the part; METHOD:{i} from the calendar used (Apple Mail and some attachments do this)"
-            )),
-        )),
+        (None, Some(i)) => {
+            let (m, note) = method_from_calendar_only(i);
+            Ok((m, Some(note)))
+        }
         (None, None) => {
             Err("neither a method parameter nor a METHOD property: not an iTIP message".into())
         }
     }
 }
+
+/// Thunderbird Lightning and Google send the same calendar inline and as an
+/// `application/ics` attachment (Exchange repeats a VEVENT inside one
+/// calendar, see `ical::quirks::exchange_duplicate_components`): an item
+/// whose (method, kind, UID, RECURRENCE-ID, SEQUENCE) was seen is dropped.
+/// Returns whether `key` is new.
+fn dedupe_duplicate_calendar_parts(seen: &mut HashSet<ItemKey>, key: ItemKey) -> bool {
+    seen.insert(key)
+}
+
+/// (method, kind, UID, RECURRENCE-ID, SEQUENCE)
+type ItemKey = (String, String, Option<String>, String, Option<i64>);
 
 /// Scheduling objects acted on per message at most; real clients send one
 /// event with at most some hundreds of modified occurrences.
@@ -81,9 +121,7 @@ pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOut
         return out;
     }
     let zones = ZoneResolver::empty(Zone::Utc);
-    // (method, kind, UID, RECURRENCE-ID, SEQUENCE)
-    type Key = (String, String, Option<String>, String, Option<i64>);
-    let mut seen: std::collections::HashSet<Key> = std::collections::HashSet::new();
+    let mut seen: HashSet<ItemKey> = HashSet::new();
     let mut recurring = 0usize;
     let mut capped = false;
     for (i, part) in msg.calendar_parts.iter().enumerate() {
@@ -108,8 +146,6 @@ pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOut
             }
             out.handled = true;
             for object in exchange_duplicate_components(cal.objects) {
-                // Thunderbird Lightning and Google send the same calendar
-                // inline and as an application/ics attachment: act once.
                 let key = (
                     method.as_str().to_string(),
                     object.kind().as_str().to_string(),
@@ -117,7 +153,7 @@ pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOut
                     object.rid_key(&zones),
                     object.sequence(),
                 );
-                if seen.contains(&key) {
+                if !dedupe_duplicate_calendar_parts(&mut seen, key) {
                     out.notes.push(format!(
                         "part {}: duplicate of an earlier calendar part; ignored",
                         i + 1
@@ -139,7 +175,6 @@ pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOut
                     }
                     recurring += 1;
                 }
-                seen.insert(key);
                 out.items.push(ItipItem { method: method.clone(), object });
             }
         }
