@@ -237,6 +237,7 @@ fn request(
             reason: Text::Misconfigured,
             function: "scheduling_function".into(),
             trail: vec![format!("cannot parse scheduling_function: {e}")],
+            because: None,
         },
         (_, true) => Decision {
             verdict: Verdict::Decline,
@@ -246,6 +247,7 @@ fn request(
                 "more than {} occurrences: declined",
                 env.config.limits.max_occurrences
             )],
+            because: None,
         },
         (Ok(calls), false) => {
             let view = TxView { tx: &*tx, prefs: env.prefs };
@@ -461,9 +463,18 @@ fn request(
     Ok(())
 }
 
-/// The text part of a reply: the reason in the requester's language.
+/// The text part of a reply: the reason in the requester's language, with
+/// the specific one (which limit, which occurrences) when there is one.
 fn explanation(lang: Lang, d: &Decision) -> String {
-    tr(lang, d.reason).to_string()
+    match &d.because {
+        Some(r) => format!(
+            "{}\n\n{} {}",
+            tr(lang, d.reason),
+            tr(lang, Text::ReasonLabel),
+            crate::i18n::reasons::render(lang, r)
+        ),
+        None => tr(lang, d.reason).to_string(),
+    }
 }
 
 /// A stored occurrence of a series, for per-occurrence decisions.

@@ -4,8 +4,10 @@
 //! a language is adding one table. Performs no I/O.
 
 mod catalog;
+pub mod reasons;
 
 pub use catalog::Text;
+pub use reasons::Reason;
 
 /// A language the catalogue knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,7 +23,7 @@ pub use parse::{FunctionCall, parse_functions};
 use crate::address::CalAddress;
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet};
-use crate::i18n::Text;
+use crate::i18n::{Reason, Text};
 
 /// What one function (or the whole chain) decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,12 +64,20 @@ pub struct Step {
     pub reason: Text,
     /// A detail for logs and decision records (English).
     pub detail: String,
+    /// The specific reason, for the reply in the requester's language.
+    pub because: Option<Reason>,
 }
 
 impl Step {
     /// A step.
     pub fn new(verdict: Verdict, reason: Text, detail: impl Into<String>) -> Step {
-        Step { verdict, reason, detail: detail.into() }
+        Step { verdict, reason, detail: detail.into(), because: None }
+    }
+
+    /// The step with the specific reason the reply states.
+    pub fn because(mut self, r: Reason) -> Step {
+        self.because = Some(r);
+        self
     }
 }
 
@@ -121,6 +129,8 @@ pub struct Decision {
     pub function: String,
     /// Details of every step, for the log and the decision record.
     pub trail: Vec<String>,
+    /// The specific reason the reply states, if the deciding step gave one.
+    pub because: Option<Reason>,
 }
 
 /// Evaluates the configured chain on a booking. The running response
@@ -143,6 +153,7 @@ pub fn evaluate(
         reason: Text::Scheduled,
         function: String::new(),
         trail: Vec::new(),
+        because: None,
     };
     for call in calls {
         let Some(f) = functions::lookup(&call.name) else {
@@ -157,11 +168,13 @@ pub fn evaluate(
         };
         let mut step = f.evaluate(&call.args, booking, view)?;
         if approval_on_refusal && step.verdict == Verdict::Decline && f.is_policy_limit() {
+            let because = step.because.take();
             step = Step::new(
                 Verdict::Tentative,
                 Text::AwaitingApproval,
                 format!("{}; out of policy, so the owner decides", step.detail),
             );
+            step.because = because;
         }
         decision.trail.push(format!(
             "{}{}: {} ({})",
@@ -172,15 +185,20 @@ pub fn evaluate(
         ));
         decision.function = call.name.clone();
         decision.reason = step.reason;
+        if step.verdict != Verdict::Accept && step.because.is_some() {
+            decision.because = step.because.clone();
+        }
         match step.verdict {
             Verdict::Decline | Verdict::Delegate(_) => {
                 decision.verdict = step.verdict;
+                decision.because = step.because;
                 return Ok(decision);
             }
             Verdict::Accept => {
                 // Keep an earlier COUNTER, TENTATIVE or partial acceptance, and its reason.
-                if let Some(r) = sticky_reason(&decision.verdict) {
-                    decision.reason = r;
+                match sticky_reason(&decision.verdict) {
+                    Some(r) => decision.reason = r,
+                    None => decision.because = None,
                 }
             }
             Verdict::AcceptExcept(mut rids) => {

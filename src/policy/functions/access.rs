@@ -4,7 +4,7 @@
 
 use super::SchedulingFunction;
 use crate::error::InfraResult;
-use crate::i18n::Text;
+use crate::i18n::{Reason, Text};
 use crate::policy::identities::{matches, matches_any};
 use crate::policy::{Booking, PolicyView, Step, Verdict};
 
@@ -100,7 +100,8 @@ impl SchedulingFunction for AccessControlList {
             Ok((Action::Accept, why)) => {
                 Step::new(Verdict::Accept, Text::Scheduled, format!("allowed ({why})"))
             }
-            Ok((_, why)) => Step::new(Verdict::Decline, Text::Refused, format!("refused ({why})")),
+            Ok((_, why)) => Step::new(Verdict::Decline, Text::Refused, format!("refused ({why})"))
+                .because(Reason::OrganiserNotPermitted),
             Err(e) => Step::new(Verdict::Decline, Text::Misconfigured, format!("ACL: {e}")),
         })
     }
@@ -122,6 +123,7 @@ impl SchedulingFunction for SameDomainOnly {
                 Text::Refused,
                 format!("organiser {} is not in the resource's domain", b.organizer),
             )
+            .because(Reason::OrganiserNotPermitted)
         })
     }
 }
@@ -146,6 +148,7 @@ impl SchedulingFunction for InternalOnly {
                 Text::Refused,
                 format!("organiser {} is external", b.organizer),
             )
+            .because(Reason::OrganiserNotPermitted)
         })
     }
 }
@@ -165,6 +168,7 @@ impl SchedulingFunction for AllowList {
                 Text::Refused,
                 format!("organiser {} is not on the allow list", b.organizer),
             )
+            .because(Reason::OrganiserNotPermitted)
         })
     }
 }
@@ -182,6 +186,7 @@ impl SchedulingFunction for DenyList {
                 Text::Refused,
                 format!("organiser {} is on the deny list", b.organizer),
             )
+            .because(Reason::OrganiserNotPermitted)
         } else {
             Step::new(Verdict::Accept, Text::Scheduled, "organiser not on the deny list")
         })

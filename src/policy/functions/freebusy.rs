@@ -8,7 +8,8 @@
 use super::SchedulingFunction;
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet, max_concurrency};
-use crate::i18n::Text;
+use crate::i18n::reasons::instant;
+use crate::i18n::{Reason, Text};
 use crate::policy::{Booking, PolicyView, Step, Verdict};
 
 pub(crate) struct ScheduleInFreebusy;
@@ -27,6 +28,16 @@ pub(crate) fn capacity(args: &[String]) -> Result<usize, String> {
 }
 
 /// The occurrences (RECURRENCE-ID keys) that would exceed `cap` concurrent bookings.
+/// The reason a reply states for conflicts: how many, and when the first is.
+pub(crate) fn conflicts_reason(b: &Booking, conflicts: &[(String, String)]) -> Reason {
+    let first = conflicts
+        .first()
+        .and_then(|(rid, _)| b.occurrences.iter().find(|o| o.rid == *rid))
+        .map(|o| instant(&o.start))
+        .unwrap_or_default();
+    Reason::Conflicts { conflicting: conflicts.len(), total: b.occurrences.len(), first }
+}
+
 pub(crate) fn conflicting(
     b: &Booking,
     view: &dyn PolicyView,
@@ -78,7 +89,8 @@ impl SchedulingFunction for ScheduleInFreebusy {
                     conflicts.len(),
                     b.occurrences.len()
                 ),
-            ),
+            )
+            .because(conflicts_reason(b, &conflicts)),
         })
     }
 }

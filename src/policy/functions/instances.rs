@@ -9,7 +9,7 @@
 use super::SchedulingFunction;
 use super::freebusy::{capacity, conflicting};
 use crate::error::InfraResult;
-use crate::i18n::Text;
+use crate::i18n::{Reason, Text};
 use crate::policy::{Booking, PolicyView, Step, Verdict};
 
 pub(crate) struct Instances;
@@ -69,13 +69,15 @@ impl SchedulingFunction for Instances {
                 Verdict::Decline,
                 Text::Unavailable,
                 format!("{} of {total} occurrence(s) conflict", conflicts.len()),
-            ));
+            )
+            .because(super::freebusy::conflicts_reason(b, &conflicts)));
         }
         let rids: Vec<String> = conflicts.into_iter().map(|(r, _)| r).collect();
         Ok(Step::new(
             Verdict::AcceptExcept(rids.clone()),
             Text::SomeOccurrencesDeclined,
             format!("{} of {total} occurrence(s) declined: {}", rids.len(), rids.join(", ")),
-        ))
+        )
+        .because(Reason::OccurrencesDeclined { declined: rids.len(), total }))
     }
 }

@@ -11,7 +11,8 @@ use super::SchedulingFunction;
 use crate::config::prefs::parse_duration;
 use crate::error::InfraResult;
 use crate::freebusy::Span;
-use crate::i18n::Text;
+use crate::i18n::reasons::instant;
+use crate::i18n::{Reason, Text};
 use crate::ical::parse::{ParseLimits, parse_calendar_text};
 use crate::ical::{ComponentKind, Zone};
 use crate::policy::{Booking, PolicyView, Step, Verdict};
@@ -61,7 +62,8 @@ impl SchedulingFunction for BookingWindow {
                 Verdict::Decline,
                 Text::OutsidePolicy,
                 format!("starts more than {} days ahead", m.num_days()),
-            ));
+            )
+            .because(Reason::StartsTooFarAhead { days: m.num_days() }));
         }
         if let Some(h) = horizon {
             if b.open_ended {
@@ -69,14 +71,16 @@ impl SchedulingFunction for BookingWindow {
                     Verdict::Decline,
                     Text::OutsidePolicy,
                     "recurs without end, beyond the booking horizon",
-                ));
+                )
+                .because(Reason::RecursWithoutEnd));
             }
             if last > b.now + h {
                 return Ok(Step::new(
                     Verdict::Decline,
                     Text::OutsidePolicy,
                     format!("runs beyond the {}-day booking horizon", h.num_days()),
-                ));
+                )
+                .because(Reason::BeyondHorizon { days: h.num_days() }));
             }
         }
         Ok(Step::new(Verdict::Accept, Text::Scheduled, "within the booking window"))
@@ -109,7 +113,8 @@ impl SchedulingFunction for DurationLimits {
                         "shorter than the minimum of {} minutes",
                         min.unwrap_or_default().num_minutes()
                     ),
-                ));
+                )
+                .because(Reason::TooShort { minutes: min.unwrap_or_default().num_minutes() }));
             }
             if max.is_some_and(|m| d > m) {
                 return Ok(Step::new(
@@ -119,7 +124,8 @@ impl SchedulingFunction for DurationLimits {
                         "longer than the maximum of {} minutes",
                         max.unwrap_or_default().num_minutes()
                     ),
-                ));
+                )
+                .because(Reason::TooLong { minutes: max.unwrap_or_default().num_minutes() }));
             }
         }
         Ok(Step::new(Verdict::Accept, Text::Scheduled, "duration within limits"))
@@ -138,6 +144,7 @@ impl SchedulingFunction for NoRecurrence {
     ) -> InfraResult<Step> {
         Ok(if b.object.is_recurring() {
             Step::new(Verdict::Decline, Text::OutsidePolicy, "recurring bookings are not accepted")
+                .because(Reason::RecurrenceNotAccepted)
         } else {
             Step::new(Verdict::Accept, Text::Scheduled, "not recurring")
         })
@@ -293,7 +300,8 @@ impl SchedulingFunction for WorkingHours {
                         "the occurrence at {} is outside working hours",
                         crate::ical::datetime::format_utc(&o.start)
                     ),
-                ));
+                )
+                .because(Reason::OutsideWorkingHours { at: instant(&o.start) }));
             }
         }
         Ok(Step::new(Verdict::Accept, Text::Scheduled, "within working hours"))

@@ -8,7 +8,7 @@
 use super::SchedulingFunction;
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet};
-use crate::i18n::Text;
+use crate::i18n::{Reason, Text};
 use crate::policy::quota::{Limit, group_of, limit_of};
 use crate::policy::{Booking, Cancellation, Effect, PolicyView, Step, Verdict};
 use chrono::Duration;
@@ -67,7 +67,12 @@ pub(crate) fn check(args: &[String], b: &Booking, view: &dyn PolicyView) -> Infr
                 fmt_duration(used),
                 fmt_duration(limit)
             ),
-        ));
+        )
+        .because(Reason::QuotaExceeded {
+            needed: fmt_duration(need),
+            used: fmt_duration(used),
+            limit: fmt_duration(limit),
+        }));
     }
     Ok(Step::new(
         Verdict::Accept,
