@@ -48,11 +48,12 @@ fn corrected(b: &Booking, p: &PermittedTimes) -> Result<Vec<Span>, String> {
 }
 
 /// Applies the correction; returns (changed, Err(step)) on refusal.
-fn apply_correction(b: &mut Booking) -> Result<bool, Step> {
-    let p = permitted(b).map_err(|e| Step::new(Verdict::Decline, Text::Misconfigured, e))?;
+fn apply_correction(b: &mut Booking) -> Result<bool, Box<Step>> {
+    let p =
+        permitted(b).map_err(|e| Box::new(Step::new(Verdict::Decline, Text::Misconfigured, e)))?;
     let before = b.explicit_periods();
-    let after =
-        corrected(b, &p).map_err(|e| Step::new(Verdict::Decline, Text::InvalidRequest, e))?;
+    let after = corrected(b, &p)
+        .map_err(|e| Box::new(Step::new(Verdict::Decline, Text::InvalidRequest, e)))?;
     if after != before {
         b.set_explicit_periods(&after);
         return Ok(true);
@@ -74,7 +75,7 @@ impl SchedulingFunction for Corrected {
         let original = b.object.clone();
         let changed = match apply_correction(b) {
             Ok(c) => c,
-            Err(step) => return Ok(step),
+            Err(step) => return Ok(*step),
         };
         if !conflicting(b, view, cap)?.is_empty() {
             // imip-agent: the original object is restored on refusal.
@@ -112,7 +113,7 @@ impl SchedulingFunction for NextAvailable {
         let original = b.object.clone();
         let changed = match apply_correction(b) {
             Ok(c) => c,
-            Err(step) => return Ok(step),
+            Err(step) => return Ok(*step),
         };
         if conflicting(b, view, cap)?.is_empty() {
             return Ok(if changed {
