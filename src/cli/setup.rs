@@ -127,7 +127,7 @@ pub fn sender_for(cfg: &Config, debug: bool, outbox: Option<&Path>) -> Box<dyn S
     let prefix =
         format!("{}-{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0));
     if debug {
-        return Box::new(MboxStdout);
+        return Box::new(MboxStdout { at: clock().now() });
     }
     if let Some(dir) = outbox {
         return Box::new(OutboxDir::new(dir.to_path_buf(), prefix));
@@ -135,7 +135,7 @@ pub fn sender_for(cfg: &Config, debug: bool, outbox: Option<&Path>) -> Box<dyn S
     match cfg.outgoing.transport.as_str() {
         "smtp" => Box::new(Smtp::new(&cfg.outgoing.smtp_host, cfg.outgoing.smtp_port)),
         "outbox" => Box::new(OutboxDir::new(PathBuf::from(&cfg.outgoing.outbox_dir), prefix)),
-        "stdout" => Box::new(MboxStdout),
+        "stdout" => Box::new(MboxStdout { at: clock().now() }),
         _ => Box::new(Sendmail { command: cfg.outgoing.sendmail_command.clone() }),
     }
 }
@@ -149,7 +149,7 @@ pub fn has_delivery(args: &AgentArgs) -> bool {
 /// The channel for the user's own copy, if any.
 pub fn delivery_sender(cfg: &Config, args: &AgentArgs) -> Option<Box<dyn Sender>> {
     if args.debug {
-        return Some(Box::new(MboxStdout));
+        return Some(Box::new(MboxStdout { at: clock().now() }));
     }
     if let Some(l) = &args.lmtp {
         let target = if l.is_empty() { cfg.delivery.lmtp.clone() } else { l.clone() };
