@@ -16,7 +16,7 @@ use crate::config::prefs::{AddResponse, Prefs};
 use crate::error::InfraResult;
 use crate::freebusy::{FbSet, publish_object};
 use crate::i18n::{Lang, Text, tr};
-use crate::ical::{ComponentKind, Method, Object};
+use crate::ical::{ComponentKind, Method, Object, Param, Role};
 use crate::itip::{
     check_from_organizer, check_sent_by_continuity, newness, organiser_change_allowed,
     refresh_request,
@@ -115,6 +115,26 @@ impl PCtx<'_, '_> {
     /// The language for a message to another party.
     pub fn lang_for(&self, tx: &dyn StoreTx, other: &CalAddress) -> InfraResult<Lang> {
         common::requester_lang(self.env, self.msg, self.prefs.lang(), tx, Some(other))
+    }
+
+    /// Names the person, in a calendar object composed on their behalf,
+    /// with their `CN` preference: the CN parameter of their own ORGANIZER
+    /// or ATTENDEE property, unless that already has one (a name their own
+    /// calendar client gave is kept). imip-agent used CN the same way for
+    /// events its web manager created and counter-proposals it sent.
+    pub fn name_user(&self, obj: &mut Object, role: Role) {
+        let Some(cn) = self.prefs.cn().map(str::trim).filter(|c| !c.is_empty()) else {
+            return;
+        };
+        let named = match role {
+            Role::Organizer => {
+                obj.organizer().filter(|o| o.address == *self.user).and_then(|o| o.cn)
+            }
+            Role::Attendee => obj.attendee(self.user).and_then(|a| a.cn),
+        };
+        if named.is_none_or(|n| n.trim().is_empty()) {
+            obj.set_participant_param(role, self.user, &Param::Cn(cn.to_string()));
+        }
     }
 }
 
@@ -246,7 +266,9 @@ pub fn own_freebusy_publish(ctx: &PCtx<'_, '_>, tx: &dyn StoreTx) -> InfraResult
         now.format("%Y%m%dT%H%M%SZ"),
         ctx.user.email().unwrap_or(ctx.uri())
     );
-    Ok(publish_object(ctx.user, sent_by(ctx.env, ctx.user), &uid, now, &periods))
+    let mut o = publish_object(ctx.user, sent_by(ctx.env, ctx.user), &uid, now, &periods);
+    ctx.name_user(&mut o, Role::Organizer);
+    Ok(o)
 }
 
 /// The notification texts in the person's language, with manager links.
@@ -434,8 +456,9 @@ fn add(
     let parent = load(tx, ctx.uri(), &uid, "")?;
     if parent.is_none() || mode == AddResponse::Refresh {
         let base = parent.as_ref().map(|p| p.object.clone()).unwrap_or_else(|| obj.clone());
-        let refresh =
+        let mut refresh =
             refresh_request(&base, ctx.user, sent_by(ctx.env, ctx.user), &ctx.env.clock.now());
+        ctx.name_user(&mut refresh, Role::Attendee);
         let lang = ctx.lang_for(tx, &org.address)?;
         out.parts.push(OutPart {
             to: org.address.clone(),

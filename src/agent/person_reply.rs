@@ -18,13 +18,15 @@ use crate::ical::{Method, Object, Param, Role};
 use crate::itip::newness;
 use crate::store::{ObjectStatus, StoreTx};
 
-/// The object the organiser sends again: DTSTAMP now, SENT-BY on the organiser.
+/// The object the organiser sends again: DTSTAMP now, SENT-BY and (when
+/// missing) their CN preference on the organiser.
 fn as_organiser(ctx: &PCtx<'_, '_>, obj: &Object) -> Object {
     let mut o = obj.clone();
     o.set_dtstamp(&ctx.env.clock.now());
     if let Some(s) = sent_by(ctx.env, ctx.user) {
         o.set_participant_param(Role::Organizer, ctx.user, &Param::SentBy(s.clone()));
     }
+    ctx.name_user(&mut o, Role::Organizer);
     o
 }
 

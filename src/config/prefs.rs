@@ -45,7 +45,7 @@ pub const SPECS: &[PrefSpec] = &[
         name: "CN",
         default: "",
         kind: PrefKind::Text,
-        doc: "the user's common name, used in CN parameters",
+        doc: "the user's common name: the CN of their ORGANIZER or ATTENDEE in what the person agent writes for them (REFRESH, events sent again, bundled free/busy)",
     },
     PrefSpec {
         name: "LANG",
