@@ -396,6 +396,11 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                     });
                 }
             }
+            // imip-agent's web-form key, migrated with the preferences: not
+            // for terminals and logs.
+            for r in rows.iter_mut().filter(|r| r.name == "secret") {
+                r.value = "(hidden)".into();
+            }
             Ok(render(json, &rows, |r| format!("{} = {:?} ({})", r.name, r.value, r.source)))
         }
         Command::Prefs(PrefsCmd::Describe) => {
