@@ -416,8 +416,9 @@ impl Prefs {
 
     /// The expansion window in days.
     pub fn window_days(&self) -> i64 {
-        // Clamped: a window of a million days would overflow date arithmetic.
-        self.get("window_size").and_then(|v| v.parse::<i64>().ok()).unwrap_or(100).clamp(1, 36_600)
+        // Clamped to what `prefs set` accepts: a preferences directory (-p) is
+        // not validated, and a window of a million days overflows dates.
+        self.get("window_size").and_then(|v| v.parse::<i64>().ok()).unwrap_or(100).clamp(1, 3660)
     }
 
     /// The user's CN.
