@@ -8,9 +8,13 @@
 # Each solve: client -> facilitator -> calendar agent (a read transaction
 # on the SQLite store: preferences, the room's periods in the week asked)
 # -> facilitator -> client; the answer lists the week's busy periods.
+# Each client count runs twice: the same 10 goals over and over (after the
+# first ask the agent's free/busy cache answers, checked against the store's
+# data_version per solve), and 14,400 distinct goals (no cache hits).
 #
 # Usage: bench/oaa_calendar.sh [SECONDS_PER_RUN] [CLIENTS...]
-#   defaults: 10 seconds, clients 1 and 16. CARGO_TARGET_DIR is respected.
+#   defaults: 10 seconds, clients 1 and 16. CARGO_TARGET_DIR is respected;
+#   FACILITATOR_ARGS is added to imip_facilitator's flags (e.g. --threads 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
@@ -57,7 +61,7 @@ for i in $(seq 0 999); do
 done
 echo "accepted bookings: $("$B/imip_admin" -c "$W/config.toml" freebusy room-0@example.com | wc -l) for room-0 (of 100)" >&2
 
-"$B/imip_facilitator" --listen 127.0.0.1:0 2>"$W/fac.log" &
+"$B/imip_facilitator" --listen 127.0.0.1:0 ${FACILITATOR_ARGS:-} 2>"$W/fac.log" &
 PIDS+=($!)
 for _ in $(seq 100); do grep -q local_addr= "$W/fac.log" && break; sleep 0.05; done
 ADDR=$(sed -n 's/.*local_addr=\([0-9.:]*\).*/\1/p' "$W/fac.log" | head -1)
@@ -68,8 +72,12 @@ for _ in $(seq 100); do grep -q "calendar agent ready" "$W/agent.log" && break; 
 grep -q "calendar agent ready" "$W/agent.log" || { cat "$W/agent.log" >&2; exit 1; }
 
 GOAL="freebusy('mailto:room-{k}@example.com','2027-03-08T00:00:00Z','2027-03-15T00:00:00Z',P)"
+VARIED="freebusy('mailto:room-{r}@example.com','2027-03-08T{hh}:{mm}:00Z','2027-03-15T00:00:00Z',P)"
 echo "goal: $GOAL" >&2
 "$B/imip_ask" -f "$ADDR" "${GOAL//\{k\}/3}" >&2
 for c in $CLIENTS; do
+    echo "== the same 10 goals again and again (the agent's free/busy cache answers)" >&2
     "$B/examples/solve_bench" --facilitator "$ADDR" --users 10 --clients "$c" --seconds "$SECS" --goal "$GOAL"
+    echo "== 14,400 distinct goals, room and window start varying (every solve reads the store)" >&2
+    "$B/examples/solve_bench" --facilitator "$ADDR" --users 14400 --clients "$c" --seconds "$SECS" --goal "$VARIED"
 done

@@ -6,7 +6,10 @@
 //! With `--facilitator ADDR` it uses a running facilitator and agent
 //! instead of starting its own (point it at the real calendar agent).
 //! `--goal ICL` replaces the default goal; `{k}` in it stands for the
-//! request number modulo `--users`, e.g. (see bench/oaa_calendar.sh)
+//! request number modulo `--users`; `{r}`, `{mm}` and `{hh}` for that
+//! number modulo 10, divided by 10 modulo 60 and divided by 600 modulo 24
+//! (two digits), so that a goal can vary its room and window and defeat
+//! any answer cache; e.g. (see bench/oaa_calendar.sh)
 //! `--goal "freebusy('mailto:room-{k}@example.com','2027-03-01T00:00:00Z','2027-03-08T00:00:00Z',P)"`.
 
 use std::collections::HashMap;
@@ -132,7 +135,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let goals: Arc<Vec<Term>> = Arc::new(
         (0..o.users)
             .map(|k| match &o.goal {
-                Some(g) => oaa::icl::parse(&g.replace("{k}", &k.to_string())),
+                Some(g) => oaa::icl::parse(
+                    &g.replace("{k}", &k.to_string())
+                        .replace("{r}", &(k % 10).to_string())
+                        .replace("{mm}", &format!("{:02}", (k / 10) % 60))
+                        .replace("{hh}", &format!("{:02}", (k / 600) % 24)),
+                ),
                 None => Ok(Term::compound(
                     "freebusy",
                     vec![

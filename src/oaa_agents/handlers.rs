@@ -16,6 +16,7 @@ use super::convert::{
     period_term, time_term, user_term,
 };
 use super::directory::Kind;
+use super::fbcache;
 use super::service::Service;
 use crate::address::CalAddress;
 use crate::error::InfraResult;
@@ -65,11 +66,34 @@ fn window(
     (e > s).then_some((s, e))
 }
 
+/// The answer to a `freebusy/4` goal whose periods are `periods`.
+fn freebusy_answer(goal: &Term, periods: Term) -> Vec<Term> {
+    let a = goal.args();
+    let sol = Term::compound("freebusy", vec![a[0].clone(), a[1].clone(), a[2].clone(), periods]);
+    // The usual case, an unbound Periods: the answer is an instance as is.
+    if a[3].is_var() { vec![sol] } else { instances(goal, vec![sol]) }
+}
+
+/// `freebusy(User, Start, End, Periods)` from the cache, when the same
+/// goal was answered for a resource and the store has not changed since
+/// (checked now: see [`super::fbcache`]). `None`: compute it with
+/// [`freebusy`]. Cheap and never waits, so it runs on the connection task.
+pub fn freebusy_cached(svc: &Service, goal: &Term) -> Option<Vec<Term>> {
+    let periods = svc.fb_cache.get(&fbcache::key(goal)?)?;
+    Some(freebusy_answer(goal, periods))
+}
+
 /// `freebusy(User, Start, End, Periods)`.
 pub fn freebusy(svc: &Service, goal: &Term) -> Vec<Term> {
     let a = goal.args();
     let (Some((user, kind)), Some((s, e))) = (svc.user(&a[0]), window(&a[1], &a[2])) else {
         return Vec::new();
+    };
+    // The version before the read: the answer is valid for it (fbcache).
+    let cache = if kind == Kind::Resource {
+        fbcache::key(goal).and_then(|k| Some((k, svc.fb_cache.version()?)))
+    } else {
+        None
     };
     logged(
         "freebusy/4",
@@ -82,12 +106,11 @@ pub fn freebusy(svc: &Service, goal: &Term) -> Vec<Term> {
             if too_large("freebusy/4", spans.len() * PERIOD_BYTES) {
                 return Ok(Vec::new());
             }
-            let periods = spans.iter().map(|(ps, pe)| period_term(ps, pe)).collect();
-            let sol = Term::compound(
-                "freebusy",
-                vec![a[0].clone(), a[1].clone(), a[2].clone(), Term::list(periods)],
-            );
-            Ok(instances(goal, vec![sol]))
+            let periods = Term::list(spans.iter().map(|(ps, pe)| period_term(ps, pe)).collect());
+            if let Some((k, version)) = cache {
+                svc.fb_cache.put(version, k, periods.clone());
+            }
+            Ok(freebusy_answer(goal, periods))
         })(),
     )
 }
@@ -306,4 +329,84 @@ pub fn book_any(
             Ok(instances(goal, vec![Term::compound("book_any", args)]))
         })(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::Config;
+    use crate::freebusy::{BusyPeriod, FbSet};
+    use crate::oaa_agents::backend::Backend;
+    use crate::oaa_agents::booking::MailPolicy;
+    use crate::oaa_agents::directory::Scope;
+    use crate::oaa_agents::service::Options;
+    use crate::store::Store;
+    use crate::store::sqlite::{SqliteOptions, SqliteStore};
+    use chrono::{TimeZone, Utc};
+
+    const ROOM: &str = "mailto:room-1@example.com";
+
+    fn book(store: &mut SqliteStore, uid: &str, hour: u32) {
+        let at = |h| Utc.with_ymd_and_hms(2027, 3, 10, h, 0, 0).unwrap();
+        let mut tx = store.write().unwrap();
+        let p = BusyPeriod::new(at(hour), at(hour + 1), uid, "");
+        tx.add_busy(&FbSet::Own(ROOM.into()), &[p]).unwrap();
+        tx.commit().unwrap();
+    }
+
+    fn periods(sols: &[Term]) -> usize {
+        sols[0].args()[3].as_list().unwrap().len()
+    }
+
+    /// A cached answer is served only until anyone commits: here another
+    /// connection (a mail agent's, say), then the agent's own writer.
+    #[test]
+    fn cached_free_busy_sees_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = Config::default();
+        cfg.store.path = dir.path().join("store.db").to_string_lossy().into_owned();
+        cfg.store.durability = "normal".into();
+        let mut mail =
+            SqliteStore::open(cfg.store.path.as_ref(), &SqliteOptions::default()).unwrap();
+        let mut tx = mail.write().unwrap();
+        tx.ensure_user(ROOM, "resource", Utc::now()).unwrap();
+        tx.commit().unwrap();
+        book(&mut mail, "a", 9);
+        let options = Options { mail: MailPolicy::None, verify_organizer: false };
+        let svc = Service::new(Backend::open(cfg, 1).unwrap(), Scope::All, options);
+        svc.refresh_directory().unwrap();
+        let goal = oaa::icl::parse(&format!(
+            "freebusy('{ROOM}','2027-03-10T00:00:00Z','2027-03-11T00:00:00Z',P)"
+        ))
+        .unwrap();
+
+        assert_eq!(freebusy_cached(&svc, &goal), None);
+        assert_eq!(periods(&freebusy(&svc, &goal)), 1);
+        assert_eq!(freebusy_cached(&svc, &goal), Some(freebusy(&svc, &goal)));
+
+        book(&mut mail, "b", 11);
+        assert_eq!(freebusy_cached(&svc, &goal), None);
+        assert_eq!(periods(&freebusy(&svc, &goal)), 2);
+        assert_eq!(periods(&freebusy_cached(&svc, &goal).unwrap()), 2);
+
+        svc.backend.with_writer(|_, store| book(store, "c", 13));
+        assert_eq!(freebusy_cached(&svc, &goal), None);
+        assert_eq!(periods(&freebusy(&svc, &goal)), 3);
+
+        // A bound Periods is checked against the cached answer.
+        let cached = freebusy_cached(&svc, &goal).unwrap();
+        let bound = Term::compound("freebusy", cached[0].args().to_vec());
+        assert_eq!(freebusy_cached(&svc, &bound), Some(cached));
+        let wrong = Term::compound(
+            "freebusy",
+            vec![
+                goal.args()[0].clone(),
+                goal.args()[1].clone(),
+                goal.args()[2].clone(),
+                Term::nil(),
+            ],
+        );
+        assert_eq!(freebusy_cached(&svc, &wrong), Some(Vec::new()));
+    }
 }

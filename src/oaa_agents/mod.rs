@@ -7,7 +7,8 @@
 //!
 //! Pure parts: [`convert`] (argument conventions), [`declare`] (the
 //! declarations), [`directory`], [`slots`]. The rest performs I/O: the
-//! store ([`backend`], [`calendar`], [`booking`], [`changes`]), the
+//! store ([`backend`], [`calendar`], [`booking`], [`changes`],
+//! [`fbcache`]), the
 //! facilitator ([`access`], [`serve`]).
 
 pub mod access;
@@ -19,6 +20,7 @@ pub mod changes;
 pub mod convert;
 pub mod declare;
 pub mod directory;
+pub mod fbcache;
 pub mod handlers;
 pub mod router;
 pub mod serve;

@@ -1,5 +1,6 @@
-//! Dispatch of incoming requests to the handlers. Read-only solvables run
-//! straight on tokio's blocking pool; owner-only ones and bookings first
+//! Dispatch of incoming requests to the handlers. A free/busy answer the
+//! cache still holds is given at once (see [`super::fbcache`]); read-only
+//! solvables otherwise run straight on tokio's blocking pool; owner-only ones and bookings first
 //! learn who asks (an async registry lookup), then run on the pool; a
 //! booking then publishes the change stamps at once so subscribers hear of
 //! it without waiting for the poller. Performs no I/O itself.
@@ -62,7 +63,13 @@ pub fn router(svc: Arc<Service>) -> Router {
     let (fb, av, sg) = (svc.clone(), svc.clone(), svc.clone());
     let (ev, pr, bk, ba) = (svc.clone(), svc.clone(), svc.clone(), svc);
     Router::new()
-        .on_blocking("freebusy", 4, move |g, _| handlers::freebusy(&fb, g))
+        .on("freebusy", 4, move |r| match handlers::freebusy_cached(&fb, r.goal()) {
+            Some(sols) => r.reply(sols),
+            None => {
+                let fb = fb.clone();
+                r.spawn_blocking(move |g, _| handlers::freebusy(&fb, g));
+            }
+        })
         .on_blocking("available", 3, move |g, _| handlers::available(&av, g))
         .on_blocking("suggest", 4, move |g, _| handlers::suggest(&sg, g))
         .on("event", 6, move |r| with_requester(ev.clone(), r, true, false, event))

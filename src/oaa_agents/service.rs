@@ -8,6 +8,7 @@ use super::booking::MailPolicy;
 use super::changes::Stamps;
 use super::convert::parse_user;
 use super::directory::{Directory, Kind, Scope};
+use super::fbcache::FreeBusyCache;
 use crate::address::CalAddress;
 use crate::error::InfraResult;
 use oaa::icl::Term;
@@ -33,12 +34,16 @@ pub struct Service {
     pub options: Options,
     /// Change stamps already told to subscribers.
     pub stamps: Stamps,
+    /// Resources' free/busy answers, checked against the store per request.
+    pub fb_cache: FreeBusyCache,
 }
 
 impl Service {
     /// A service over an opened backend.
     pub fn new(backend: Backend, scope: Scope, options: Options) -> Service {
+        let fb_cache = FreeBusyCache::new(&backend.config().store.path);
         Service {
+            fb_cache,
             backend,
             directory: Directory::new(scope),
             requesters: Requesters::default(),

@@ -116,9 +116,24 @@ impl Facilitator {
         Facilitator::start_on("127.0.0.1:0")
     }
 
+    /// Starts one on a free loopback port serving connections on `n`
+    /// threads (the default is one).
+    pub fn start_with_threads(n: u16) -> Facilitator {
+        Facilitator::spawn(&[
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+            "--threads".into(),
+            n.to_string(),
+        ])
+    }
+
     /// Starts one listening on `addr`.
     pub fn start_on(addr: &str) -> Facilitator {
-        let proc = Proc::spawn("imip_facilitator", &["--listen".into(), addr.into()]);
+        Facilitator::spawn(&["--listen".into(), addr.into()])
+    }
+
+    fn spawn(args: &[String]) -> Facilitator {
+        let proc = Proc::spawn("imip_facilitator", args);
         proc.wait_for("local_addr=");
         let log = proc.log();
         let addr = log

@@ -48,7 +48,8 @@ fn site() -> Site {
 #[test]
 fn freebusy_and_a_compound_goal_across_two_agents() {
     let site = site();
-    let fac = Facilitator::start();
+    // Several threads here; the other tests use the default one.
+    let fac = Facilitator::start_with_threads(2);
     let _alice = site.agent(&fac, &["--user", "alice@example.com", "--name", "alice-calendar"]);
     let _rooms = site.agent(&fac, &["--user", "room-1@example.com", "--user", "bob@example.com"]);
 

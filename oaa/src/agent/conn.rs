@@ -141,8 +141,8 @@ async fn reader(
     let mut buf = vec![0u8; 64 * 1024];
     'outer: loop {
         loop {
-            match scanner.next_frame() {
-                Ok(Some(f)) => match Envelope::decode(&f, inner.charset, &cfg.limits) {
+            match scanner.next_frame_ref() {
+                Ok(Some(f)) => match Envelope::decode(f, inner.charset, &cfg.limits) {
                     Ok(env) => {
                         trace!(agent = %inner.name, frame = %env.content, "received");
                         inner.incoming(env);

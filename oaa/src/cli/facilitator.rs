@@ -41,6 +41,13 @@ struct Args {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME)]
     max_frame: usize,
 
+    /// Threads serving connections. The default, 1, runs everything on
+    /// one thread: the facilitator's state lives in one task anyway, and
+    /// handing frames between threads cost more than decoding them in
+    /// parallel saved (measured on 2 cores, docs/oaa-calendar.md §10).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: u16,
+
     /// Log filter when RUST_LOG is not set (error, warn, info, debug, trace).
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     log: String,
@@ -70,7 +77,14 @@ pub fn facilitator_main() -> ExitCode {
         error!("{e}");
         return ExitCode::from(EXIT_CONFIG);
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let mut builder = if args.threads > 1 {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(usize::from(args.threads));
+        b
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let rt = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             error!("cannot start runtime: {e}");

@@ -123,5 +123,21 @@ impl Need {
 
 /// True when a fresh copy of `template` unifies with `goal`.
 pub fn template_matches(template: &Term, goal: &Term) -> bool {
+    // Most templates differ from the goal in name or arity: say so before
+    // paying for the copy.
+    if surely_distinct(template, goal) {
+        return false;
+    }
     unify(&Renamer::new().copy(template), goal, &mut Bindings::new())
+}
+
+/// True when two terms cannot unify because their principal functors
+/// differ (a cheap pre-check; `false` proves nothing).
+fn surely_distinct(a: &Term, b: &Term) -> bool {
+    match (a, b) {
+        (Term::Struct(f, xs), Term::Struct(g, ys)) => f != g || xs.len() != ys.len(),
+        (Term::Atom(x), Term::Atom(y)) => x != y,
+        (Term::Struct(..), Term::Atom(_)) | (Term::Atom(_), Term::Struct(..)) => true,
+        _ => false,
+    }
 }

@@ -204,7 +204,7 @@ async fn reader(
         };
         scanner.push(&buf[..n]);
         loop {
-            let frame = match scanner.next_frame() {
+            let frame = match scanner.next_frame_ref() {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
                 Err(e) => {
@@ -212,7 +212,7 @@ async fn reader(
                     break 'outer;
                 }
             };
-            match Envelope::decode(&frame, charset, &cfg.limits) {
+            match Envelope::decode(frame, charset, &cfg.limits) {
                 Ok(env) => {
                     trace!(conn = id, frame = %env.content, "received");
                     if !handshake_seen {

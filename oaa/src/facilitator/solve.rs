@@ -148,12 +148,16 @@ fn conj_part(goal: &Term, i: usize) -> Term {
 
 /// Maps solutions of `sub` (a part of `whole`) to instances of `whole`.
 fn lift(whole: &Term, sub: &Term, solutions: &[Term]) -> Vec<Term> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(solutions.len());
     for s in solutions {
-        let s = Renamer::new().copy(s);
+        let ground = s.is_ground();
+        let s = if ground { s.clone() } else { Renamer::new().copy(s) };
         let mut bs = Bindings::new();
         if unify(sub, &s, &mut bs) {
-            if let Ok(t) = bs.resolve(whole) {
+            if ground && std::ptr::eq(whole, sub) {
+                // A ground instance of the goal is its own lifted form.
+                out.push(s);
+            } else if let Ok(t) = bs.resolve(whole) {
                 out.push(t);
             }
         } else {

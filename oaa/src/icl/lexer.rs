@@ -1,9 +1,13 @@
 //! Tokeniser for ICL text (reference §4.2).
 //!
 //! Performs no I/O. Produces one token at a time with its byte offset so
-//! errors can name a line and column. Layout and comments (`% ...` and
+//! errors can name a line and column. Tokens borrow their text from the
+//! source (a quoted atom is copied only when it holds escapes or doubled
+//! quotes), and ASCII, which is nearly all ICL, is read byte by byte. Layout and comments (`% ...` and
 //! `/* ... */`) are skipped. A `.` followed by layout (or the end of input,
 //! or `%`) ends a term; this matches the frame scanner in `wire::frame`.
+
+use std::borrow::Cow;
 
 use super::error::ParseError;
 
@@ -12,21 +16,21 @@ pub fn is_symbol_char(c: char) -> bool {
     "+-*/\\^<>=~:.?@#&$".contains(c)
 }
 
-/// A lexical token.
+/// A lexical token, borrowing from the source where it can.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tok {
+pub enum Tok<'a> {
     /// A bare atom: identifier, symbol run or solo char (`!`, `;`).
-    Name(String),
+    Name(&'a str),
     /// A quoted atom or double-quoted string; never an operator.
-    Quoted(String),
+    Quoted(Cow<'a, str>),
     /// An atom written immediately before `(`; the `(` is consumed.
-    Functor(String),
+    Functor(Cow<'a, str>),
     /// A variable name (`_` alone is anonymous).
-    Var(String),
+    Var(&'a str),
     /// Decimal digits of an integer, unsigned.
-    Int(String),
+    Int(&'a str),
     /// Text of a float literal, unsigned.
-    Float(String),
+    Float(&'a str),
     /// `(`
     Open,
     /// `)`
@@ -49,7 +53,7 @@ pub enum Tok {
     Eof,
 }
 
-impl Tok {
+impl Tok<'_> {
     /// True when the token can begin a term.
     pub fn starts_term(&self) -> bool {
         matches!(
@@ -106,7 +110,8 @@ impl<'a> Lexer<'a> {
     }
 
     fn peek(&self) -> Option<char> {
-        self.src[self.pos..].chars().next()
+        let b = *self.src.as_bytes().get(self.pos)?;
+        if b.is_ascii() { Some(char::from(b)) } else { self.src[self.pos..].chars().next() }
     }
 
     fn peek2(&self) -> Option<char> {
@@ -161,7 +166,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Reads the next token and its starting byte offset.
-    pub fn next_token(&mut self) -> Result<(Tok, usize), ParseError> {
+    pub fn next_token(&mut self) -> Result<(Tok<'a>, usize), ParseError> {
         self.skip_layout()?;
         let start = self.pos;
         let Some(c) = self.bump() else { return Ok((Tok::Eof, start)) };
@@ -174,7 +179,7 @@ impl<'a> Lexer<'a> {
             '}' => Tok::CloseCurly,
             ',' => Tok::Comma,
             '|' => Tok::Bar,
-            '!' | ';' => self.maybe_functor(c.to_string()),
+            '!' | ';' => self.maybe_functor(&self.src[start..self.pos]),
             '\'' => {
                 let s = self.quoted('\'', start)?;
                 if self.peek() == Some('(') {
@@ -204,8 +209,7 @@ impl<'a> Lexer<'a> {
                     }
                     self.bump();
                 }
-                let name = self.src[start..self.pos].to_string();
-                self.maybe_functor(name)
+                self.maybe_functor(&self.src[start..self.pos])
             }
             other => {
                 return Err(self.err(start, format!("unexpected character {other:?}")));
@@ -214,16 +218,16 @@ impl<'a> Lexer<'a> {
         Ok((tok, start))
     }
 
-    fn maybe_functor(&mut self, name: String) -> Tok {
+    fn maybe_functor(&mut self, name: &'a str) -> Tok<'a> {
         if self.peek() == Some('(') {
             self.bump();
-            Tok::Functor(name)
+            Tok::Functor(Cow::Borrowed(name))
         } else {
             Tok::Name(name)
         }
     }
 
-    fn word(&mut self, start: usize) -> String {
+    fn word(&mut self, start: usize) -> &'a str {
         while let Some(d) = self.peek() {
             if d == '_' || d.is_alphanumeric() {
                 self.bump();
@@ -231,7 +235,7 @@ impl<'a> Lexer<'a> {
                 break;
             }
         }
-        self.src[start..self.pos].to_string()
+        &self.src[start..self.pos]
     }
 
     fn digits(&mut self) {
@@ -240,7 +244,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn number(&mut self, start: usize) -> Tok {
+    fn number(&mut self, start: usize) -> Tok<'a> {
         self.digits();
         let mut float = false;
         if self.peek() == Some('.') && matches!(self.peek2(), Some('0'..='9')) {
@@ -261,7 +265,7 @@ impl<'a> Lexer<'a> {
                 self.pos = save;
             }
         }
-        let text = self.src[start..self.pos].to_string();
+        let text = &self.src[start..self.pos];
         if float { Tok::Float(text) } else { Tok::Int(text) }
     }
 
@@ -270,7 +274,21 @@ impl<'a> Lexer<'a> {
     /// `\xHEX\` and a backslash-newline continuation are understood. An
     /// unknown escape keeps its backslash, because the historical escape set
     /// is not known (reference §3.7 item 2) and dropping text is worse.
-    fn quoted(&mut self, q: char, start: usize) -> Result<String, ParseError> {
+    fn quoted(&mut self, q: char, start: usize) -> Result<Cow<'a, str>, ParseError> {
+        // Usually the text has neither escapes nor doubled quotes: borrow it.
+        let body = &self.src.as_bytes()[self.pos..];
+        if let Some(i) = body.iter().position(|&b| b == q as u8 || b == b'\\')
+            && body[i] == q as u8
+            && body.get(i + 1) != Some(&(q as u8))
+        {
+            let text = &self.src[self.pos..self.pos + i];
+            self.pos += i + 1;
+            return Ok(Cow::Borrowed(text));
+        }
+        self.quoted_slow(q, start).map(Cow::Owned)
+    }
+
+    fn quoted_slow(&mut self, q: char, start: usize) -> Result<String, ParseError> {
         let mut out = String::new();
         loop {
             let Some(c) = self.bump() else {

@@ -43,8 +43,12 @@ pub fn parse_with(src: &str, limits: &Limits) -> Result<Term, ParseError> {
         Tok::Comma => Err(p.err_here(
             "a bare ',' sequence at top level is not a term; write a conjunction as (A, B)",
         )),
-        Tok::Name(n) | Tok::Functor(n) => {
-            let n = n.clone();
+        Tok::Name(_) | Tok::Functor(_) => {
+            let n = match &p.tok {
+                Tok::Name(n) => n.to_string(),
+                Tok::Functor(n) => n.to_string(),
+                _ => String::new(),
+            };
             Err(p.err_here(format!(
                 "'{n}' is not an ICL operator; write it in function form, e.g. '{n}'(A, B)"
             )))
@@ -58,12 +62,12 @@ pub fn parse_with(src: &str, limits: &Limits) -> Result<Term, ParseError> {
 
 struct Parser<'a> {
     lex: Lexer<'a>,
-    tok: Tok,
+    tok: Tok<'a>,
     at: usize,
     limits: &'a Limits,
     depth: usize,
     nodes: usize,
-    vars: HashMap<String, Var>,
+    vars: HashMap<&'a str, Var>,
 }
 
 type Parsed = (Term, usize);
@@ -75,7 +79,7 @@ impl<'a> Parser<'a> {
         Ok(Parser { lex, tok, at, limits, depth: 0, nodes: 0, vars: HashMap::new() })
     }
 
-    fn advance(&mut self) -> Result<Tok, ParseError> {
+    fn advance(&mut self) -> Result<Tok<'a>, ParseError> {
         let (tok, at) = self.lex.next_token()?;
         self.at = at;
         Ok(std::mem::replace(&mut self.tok, tok))
@@ -118,7 +122,7 @@ impl<'a> Parser<'a> {
         Ok((t, d))
     }
 
-    fn expect(&mut self, want: Tok, ctx: &str) -> Result<(), ParseError> {
+    fn expect(&mut self, want: Tok<'a>, ctx: &str) -> Result<(), ParseError> {
         if self.tok == want {
             self.advance()?;
             Ok(())
@@ -133,9 +137,9 @@ impl<'a> Parser<'a> {
     /// prefix operators count against the depth limit.
     fn expr(&mut self, min: u8) -> Result<Parsed, ParseError> {
         let (mut left, mut ld) = self.prefix()?;
-        while let Tok::Name(op) = &self.tok {
+        while let Tok::Name(op) = self.tok {
             let Some(level) = infix_level(op).filter(|l| *l >= min) else { break };
-            let op = Atom::from(op.as_str());
+            let op = Atom::from(op);
             self.advance()?;
             if !self.tok.starts_term() {
                 let found = self.tok.describe();
@@ -159,43 +163,38 @@ impl<'a> Parser<'a> {
 
     #[inline(never)]
     fn prefix_op(&mut self) -> Result<Parsed, ParseError> {
-        let Tok::Name(op) = &self.tok else { return self.primary() };
-        {
-            {
-                let op = op.clone();
-                let op_at = self.at;
-                self.advance()?;
-                if !self.tok.starts_term() {
-                    return self.node(Term::Atom(Atom::from(op)), 0);
+        let Tok::Name(op) = self.tok else { return self.primary() };
+        let op_at = self.at;
+        self.advance()?;
+        if !self.tok.starts_term() {
+            return self.node(Term::Atom(Atom::from(op)), 0);
+        }
+        if op == "-" {
+            // Java ICL reads '-' before a number as the prefix
+            // operator; fold it into the literal (reference §4.2).
+            match self.tok {
+                Tok::Int(digits) => {
+                    let text = format!("-{digits}");
+                    self.advance()?;
+                    return self.int(&text, op_at);
                 }
-                if op == "-" {
-                    // Java ICL reads '-' before a number as the prefix
-                    // operator; fold it into the literal (reference §4.2).
-                    match &self.tok {
-                        Tok::Int(digits) => {
-                            let text = format!("-{digits}");
-                            self.advance()?;
-                            return self.int(&text, op_at);
-                        }
-                        Tok::Float(text) => {
-                            let text = format!("-{text}");
-                            self.advance()?;
-                            return self.float(&text, op_at);
-                        }
-                        _ => {}
-                    }
+                Tok::Float(text) => {
+                    let text = format!("-{text}");
+                    self.advance()?;
+                    return self.float(&text, op_at);
                 }
-                self.enter()?;
-                let (operand, d) = self.prefix()?;
-                self.leave();
-                let t = match (op.as_str(), operand) {
-                    ("-", Term::Int(i)) if i != i64::MIN => Term::Int(-i),
-                    ("-", Term::Float(f)) => Term::Float(-f),
-                    (_, operand) => Term::Struct(Atom::from(op), Arc::from(vec![operand])),
-                };
-                self.node(t, d)
+                _ => {}
             }
         }
+        self.enter()?;
+        let (operand, d) = self.prefix()?;
+        self.leave();
+        let t = match (op, operand) {
+            ("-", Term::Int(i)) if i != i64::MIN => Term::Int(-i),
+            ("-", Term::Float(f)) => Term::Float(-f),
+            (_, operand) => Term::Struct(Atom::from(op), Arc::from(vec![operand])),
+        };
+        self.node(t, d)
     }
 
     fn int(&mut self, text: &str, at: usize) -> Result<Parsed, ParseError> {
@@ -223,11 +222,12 @@ impl<'a> Parser<'a> {
         let at = self.at;
         let tok = self.advance()?;
         match tok {
-            Tok::Int(text) => self.int(&text, at),
-            Tok::Float(text) => self.float(&text, at),
+            Tok::Int(text) => self.int(text, at),
+            Tok::Float(text) => self.float(text, at),
             Tok::Var(name) => self.variable(name),
-            Tok::Name(name) | Tok::Quoted(name) => self.node(Term::Atom(Atom::from(name)), 0),
-            Tok::Functor(name) => self.structure(name),
+            Tok::Name(name) => self.node(Term::Atom(Atom::from(name)), 0),
+            Tok::Quoted(name) => self.node(Term::Atom(Atom::from(name.as_ref())), 0),
+            Tok::Functor(name) => self.structure(Atom::from(name.as_ref())),
             Tok::Open => self.paren(),
             Tok::OpenList => self.list(),
             Tok::OpenCurly => self.braces(),
@@ -237,26 +237,26 @@ impl<'a> Parser<'a> {
 
     #[inline(never)]
     #[cold]
-    fn unexpected(&self, at: usize, tok: &Tok) -> ParseError {
+    fn unexpected(&self, at: usize, tok: &Tok<'_>) -> ParseError {
         ParseError::at(self.lex.src(), at, format!("expected a term, found {}", tok.describe()))
     }
 
     #[inline(never)]
-    fn variable(&mut self, name: String) -> Result<Parsed, ParseError> {
+    fn variable(&mut self, name: &'a str) -> Result<Parsed, ParseError> {
         let v = if name == "_" {
             Var::fresh()
         } else {
-            self.vars.entry(name).or_insert_with_key(|k| Var::Named(Atom::from(k.as_str()))).clone()
+            self.vars.entry(name).or_insert_with(|| Var::Named(Atom::from(name))).clone()
         };
         self.node(Term::Var(v), 0)
     }
 
     #[inline(never)]
-    fn structure(&mut self, name: String) -> Result<Parsed, ParseError> {
+    fn structure(&mut self, name: Atom) -> Result<Parsed, ParseError> {
         self.enter()?;
         let (args, d) = self.sequence(Tok::Close, "to close the argument list")?;
         self.leave();
-        self.node(Term::Struct(Atom::from(name), args.into()), d)
+        self.node(Term::Struct(name, args.into()), d)
     }
 
     #[inline(never)]
@@ -327,7 +327,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Comma-separated terms up to `close` (which is consumed).
-    fn sequence(&mut self, close: Tok, ctx: &str) -> Result<(Vec<Term>, usize), ParseError> {
+    fn sequence(&mut self, close: Tok<'a>, ctx: &str) -> Result<(Vec<Term>, usize), ParseError> {
         let mut items = Vec::new();
         let mut d = 0;
         loop {

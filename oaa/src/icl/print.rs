@@ -187,6 +187,13 @@ fn write_atom(out: &mut String, name: &str, standalone: bool) {
 /// Writes `name` between single quotes with the escapes the lexer reads.
 pub fn write_quoted(out: &mut String, name: &str) {
     out.push('\'');
+    // Usually nothing needs escaping: copy the text in one go.
+    let plain = |b: &u8| *b >= 0x20 && !matches!(*b, b'\'' | b'\\' | 0x7f);
+    if name.as_bytes().iter().all(plain) {
+        out.push_str(name);
+        out.push('\'');
+        return;
+    }
     for c in name.chars() {
         match c {
             '\'' => out.push_str("''"),
@@ -210,24 +217,44 @@ fn valid_var_name(name: &str) -> bool {
     ok_start && name != "_" && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Printed names for the variables of one term.
+/// Terms with more distinct variables than this index them in a map;
+/// smaller ones (nearly all) are searched in a short vector.
+const FEW_VARS: usize = 16;
+
+/// Printed names for the variables of one term, in order of first
+/// occurrence.
 struct VarNames {
-    names: HashMap<Var, String>,
+    names: Vec<(Var, String)>,
+    index: Option<HashMap<Var, usize>>,
 }
 
 impl VarNames {
     fn new(t: &Term) -> Self {
-        let mut counts: HashMap<&Var, usize> = HashMap::new();
-        let mut order: Vec<&Var> = Vec::new();
+        // Distinct variables in order of first occurrence, with counts.
+        let mut order: Vec<(&Var, usize)> = Vec::new();
+        let mut index: Option<HashMap<&Var, usize>> = None;
         let mut stack = vec![t];
         while let Some(t) = stack.pop() {
             match t {
                 Term::Var(v) => {
-                    let c = counts.entry(v).or_insert(0);
-                    if *c == 0 {
-                        order.push(v);
+                    let at = match &index {
+                        Some(ix) => ix.get(v).copied(),
+                        None => order.iter().position(|(w, _)| *w == v),
+                    };
+                    match at {
+                        Some(i) => order[i].1 += 1,
+                        None => {
+                            if let Some(ix) = &mut index {
+                                ix.insert(v, order.len());
+                            }
+                            order.push((v, 1));
+                            if index.is_none() && order.len() > FEW_VARS {
+                                index = Some(
+                                    order.iter().enumerate().map(|(i, (w, _))| (*w, i)).collect(),
+                                );
+                            }
+                        }
                     }
-                    *c += 1;
                 }
                 other => {
                     let before = stack.len();
@@ -236,38 +263,52 @@ impl VarNames {
                 }
             }
         }
-        let mut used: HashSet<String> = HashSet::new();
-        let mut names = HashMap::new();
-        for v in &order {
-            if let Var::Named(n) = v
-                && valid_var_name(n)
-            {
-                used.insert(n.to_string());
-                names.insert((*v).clone(), n.to_string());
-            }
+        if order.is_empty() {
+            return VarNames { names: Vec::new(), index: None };
         }
+        let mut used: HashSet<&str> = HashSet::new();
+        let mut names: Vec<Option<String>> = order
+            .iter()
+            .map(|(v, _)| match v {
+                Var::Named(n) if valid_var_name(n) => {
+                    used.insert(n.as_str());
+                    Some(n.to_string())
+                }
+                _ => None,
+            })
+            .collect();
         let mut next = 0usize;
-        for v in order {
-            if names.contains_key(v) {
+        for (slot, (_, count)) in names.iter_mut().zip(&order) {
+            if slot.is_some() {
                 continue;
             }
-            let name = if counts.get(v).copied().unwrap_or(0) <= 1 {
+            *slot = Some(if *count <= 1 {
                 "_".to_string()
             } else {
                 loop {
                     let candidate = format!("_{next}");
                     next += 1;
-                    if !used.contains(&candidate) {
+                    if !used.contains(candidate.as_str()) {
                         break candidate;
                     }
                 }
-            };
-            names.insert(v.clone(), name);
+            });
         }
-        VarNames { names }
+        let names: Vec<(Var, String)> = order
+            .iter()
+            .zip(names)
+            .map(|((v, _), n)| ((*v).clone(), n.unwrap_or_else(|| "_".to_string())))
+            .collect();
+        let index = (names.len() > FEW_VARS)
+            .then(|| names.iter().enumerate().map(|(i, (v, _))| (v.clone(), i)).collect());
+        VarNames { names, index }
     }
 
     fn name(&self, v: &Var) -> &str {
-        self.names.get(v).map_or("_", String::as_str)
+        let at = match &self.index {
+            Some(ix) => ix.get(v).copied(),
+            None => self.names.iter().position(|(w, _)| w == v),
+        };
+        at.map_or("_", |i| self.names[i].1.as_str())
     }
 }

@@ -4,6 +4,8 @@
 //! switches to UTF-8 only when both sides advertise `x_charset(utf8)` in the
 //! handshake.
 
+use std::borrow::Cow;
+
 use thiserror::Error;
 
 /// How text is encoded on one connection.
@@ -27,6 +29,17 @@ impl Charset {
         match self {
             Charset::Latin1 => Ok(bytes.iter().map(|&b| char::from(b)).collect()),
             Charset::Utf8 => String::from_utf8(bytes.to_vec()).map_err(|_| BadEncoding),
+        }
+    }
+
+    /// Decodes a received frame, borrowing it when it is already valid
+    /// text (UTF-8, or ASCII on a Latin-1 connection).
+    pub fn decode_str(self, bytes: &[u8]) -> Result<Cow<'_, str>, BadEncoding> {
+        match self {
+            Charset::Latin1 if !bytes.is_ascii() => {
+                Ok(Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()))
+            }
+            _ => std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|_| BadEncoding),
         }
     }
 

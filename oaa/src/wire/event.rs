@@ -3,10 +3,15 @@
 //!
 //! Performs no I/O.
 
+use std::cell::RefCell;
+
 use thiserror::Error;
 
 use super::charset::{BadEncoding, Charset};
 use crate::icl::{Limits, ParseError, Term, lexer::is_symbol_char, parse_with, print::write_term};
+
+/// Largest printing buffer kept between frames.
+const KEEP_SCRATCH: usize = 64 * 1024;
 
 /// One message on the wire.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,16 +60,25 @@ impl Envelope {
 
     /// Decodes one frame (as returned by the frame scanner).
     pub fn decode(frame: &[u8], charset: Charset, limits: &Limits) -> Result<Self, DecodeError> {
-        let text = charset.decode(frame)?;
+        let text = charset.decode_str(frame)?;
         Ok(Envelope::from_term(parse_with(&text, limits)?))
     }
 
     /// Encodes as one frame: printed term, `.` and a newline.
     pub fn encode_into(&self, charset: Charset, out: &mut Vec<u8>) {
-        let mut text = String::with_capacity(128);
-        write_term(&mut text, &self.to_term());
-        finish_frame(&mut text);
-        charset.encode_into(&text, out);
+        thread_local! {
+            // Printing space reused by every frame this thread encodes.
+            static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
+        }
+        TEXT.with_borrow_mut(|text| {
+            text.clear();
+            write_term(text, &self.to_term());
+            finish_frame(text);
+            charset.encode_into(text, out);
+            if text.capacity() > KEEP_SCRATCH {
+                *text = String::new();
+            }
+        });
     }
 
     /// The frame text (UTF-8 in memory), mainly for logs and transcripts.

@@ -71,6 +71,16 @@ impl FrameScanner {
 
     /// The next complete frame (text up to and including its `.`), if any.
     pub fn next_frame(&mut self) -> Result<Option<Vec<u8>>, FrameTooLarge> {
+        Ok(self.scan()?.map(|r| self.buf[r].to_vec()))
+    }
+
+    /// Like [`FrameScanner::next_frame`], lending the frame's bytes
+    /// instead of copying them.
+    pub fn next_frame_ref(&mut self) -> Result<Option<&[u8]>, FrameTooLarge> {
+        Ok(self.scan()?.map(|r| &self.buf[r]))
+    }
+
+    fn scan(&mut self) -> Result<Option<std::ops::Range<usize>>, FrameTooLarge> {
         if self.state == State::Normal && self.pos == self.start {
             while self.start < self.buf.len() && is_layout(self.buf[self.start]) {
                 self.start += 1;
@@ -93,11 +103,10 @@ impl FrameScanner {
                         self.pos += 1;
                     }
                     b'.' if next.is_some_and(|n| is_layout(n) || n == b'%') => {
-                        let end = self.pos + 1;
-                        let frame = self.buf[self.start..end].to_vec();
+                        let (start, end) = (self.start, self.pos + 1);
                         self.start = end;
                         self.pos = end;
-                        return Ok(Some(frame));
+                        return Ok(Some(start..end));
                     }
                     _ => {}
                 },
