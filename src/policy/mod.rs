@@ -168,13 +168,10 @@ pub fn evaluate(
         };
         let mut step = f.evaluate(&call.args, booking, view)?;
         if approval_on_refusal && step.verdict == Verdict::Decline && f.is_policy_limit() {
-            let because = step.because.take();
-            step = Step::new(
-                Verdict::Tentative,
-                Text::AwaitingApproval,
-                format!("{}; out of policy, so the owner decides", step.detail),
-            );
-            step.because = because;
+            // Keeps the refusal's specific reason (`because`) for the reply.
+            step.verdict = Verdict::Tentative;
+            step.reason = Text::AwaitingApproval;
+            step.detail = format!("{}; out of policy, so the owner decides", step.detail);
         }
         decision.trail.push(format!(
             "{}{}: {} ({})",
@@ -240,6 +237,27 @@ fn fmt_args(args: &[String]) -> String {
     if args.is_empty() { String::new() } else { format!(" {}", args.join(" ")) }
 }
 
+/// The effects of each distinct (function, arguments) pair of the chain,
+/// once, so that a line listed twice does not charge or release a journal
+/// twice. Unknown names have no effects.
+fn effects_once(
+    calls: &[FunctionCall],
+    mut effects: impl FnMut(&dyn functions::SchedulingFunction, &[String]) -> InfraResult<Vec<Effect>>,
+) -> InfraResult<Vec<Effect>> {
+    let mut seen: Vec<&FunctionCall> = Vec::new();
+    let mut out = Vec::new();
+    for call in calls {
+        if seen.contains(&call) {
+            continue;
+        }
+        seen.push(call);
+        if let Some(f) = functions::lookup(&call.name) {
+            out.extend(effects(f, &call.args)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Confirmation effects after an acceptance: each distinct (function,
 /// arguments) pair once.
 pub fn confirm(
@@ -247,38 +265,17 @@ pub fn confirm(
     booking: &Booking,
     view: &dyn PolicyView,
 ) -> InfraResult<Vec<Effect>> {
-    let mut seen: Vec<&FunctionCall> = Vec::new();
-    let mut out = Vec::new();
-    for call in calls {
-        if seen.contains(&call) {
-            continue;
-        }
-        seen.push(call);
-        if let Some(f) = functions::lookup(&call.name) {
-            out.extend(f.confirm(&call.args, booking, view)?);
-        }
-    }
-    Ok(out)
+    effects_once(calls, |f, args| f.confirm(args, booking, view))
 }
 
-/// Retraction effects after a cancellation.
+/// Retraction effects after a cancellation: each distinct (function,
+/// arguments) pair once.
 pub fn retract(
     calls: &[FunctionCall],
     c: &Cancellation,
     view: &dyn PolicyView,
 ) -> InfraResult<Vec<Effect>> {
-    let mut seen: Vec<&FunctionCall> = Vec::new();
-    let mut out = Vec::new();
-    for call in calls {
-        if seen.contains(&call) {
-            continue;
-        }
-        seen.push(call);
-        if let Some(f) = functions::lookup(&call.name) {
-            out.extend(f.retract(&call.args, c, view)?);
-        }
-    }
-    Ok(out)
+    effects_once(calls, |f, args| f.retract(args, c, view))
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 //! `same_domain_only`, and beyond imip-agent `internal_only [domains…]`,
 //! `allow_list identities…`, `deny_list identities…`.
 
-use super::SchedulingFunction;
+use super::{SchedulingFunction, misconfigured};
 use crate::error::InfraResult;
 use crate::i18n::{Reason, Text};
-use crate::policy::identities::{matches, matches_any};
+use crate::policy::identities::matches_any;
 use crate::policy::{Booking, PolicyView, Step, Verdict};
 
 pub(crate) struct AccessControlList;
@@ -19,6 +19,11 @@ enum Action {
     Accept,
     Decline,
     Reject,
+}
+
+/// The refusal of an organiser these functions do not let book.
+fn refused(detail: String) -> Step {
+    Step::new(Verdict::Decline, Text::Refused, detail).because(Reason::OrganiserNotPermitted)
 }
 
 fn action(w: &str) -> Option<Action> {
@@ -86,13 +91,7 @@ impl SchedulingFunction for AccessControlList {
         let text = match args.first() {
             Some(path) => match view.read_policy_file(path) {
                 Some(t) => t,
-                None => {
-                    return Ok(Step::new(
-                        Verdict::Decline,
-                        Text::Misconfigured,
-                        format!("cannot read ACL file {path}"),
-                    ));
-                }
+                None => return Ok(misconfigured(format!("cannot read ACL file {path}"))),
             },
             None => b.prefs.get("acl").unwrap_or("").to_string(),
         };
@@ -100,9 +99,8 @@ impl SchedulingFunction for AccessControlList {
             Ok((Action::Accept, why)) => {
                 Step::new(Verdict::Accept, Text::Scheduled, format!("allowed ({why})"))
             }
-            Ok((_, why)) => Step::new(Verdict::Decline, Text::Refused, format!("refused ({why})"))
-                .because(Reason::OrganiserNotPermitted),
-            Err(e) => Step::new(Verdict::Decline, Text::Misconfigured, format!("ACL: {e}")),
+            Ok((_, why)) => refused(format!("refused ({why})")),
+            Err(e) => misconfigured(format!("ACL: {e}")),
         })
     }
 }
@@ -118,12 +116,7 @@ impl SchedulingFunction for SameDomainOnly {
         Ok(if same {
             Step::new(Verdict::Accept, Text::Scheduled, "organiser in the resource's domain")
         } else {
-            Step::new(
-                Verdict::Decline,
-                Text::Refused,
-                format!("organiser {} is not in the resource's domain", b.organizer),
-            )
-            .because(Reason::OrganiserNotPermitted)
+            refused(format!("organiser {} is not in the resource's domain", b.organizer))
         })
     }
 }
@@ -143,12 +136,7 @@ impl SchedulingFunction for InternalOnly {
         Ok(if matches_any(&domains, &b.organizer) {
             Step::new(Verdict::Accept, Text::Scheduled, "organiser is internal")
         } else {
-            Step::new(
-                Verdict::Decline,
-                Text::Refused,
-                format!("organiser {} is external", b.organizer),
-            )
-            .because(Reason::OrganiserNotPermitted)
+            refused(format!("organiser {} is external", b.organizer))
         })
     }
 }
@@ -160,15 +148,10 @@ impl SchedulingFunction for AllowList {
         b: &mut Booking,
         _view: &dyn PolicyView,
     ) -> InfraResult<Step> {
-        Ok(if args.iter().any(|p| matches(p, &b.organizer)) {
+        Ok(if matches_any(args, &b.organizer) {
             Step::new(Verdict::Accept, Text::Scheduled, "organiser on the allow list")
         } else {
-            Step::new(
-                Verdict::Decline,
-                Text::Refused,
-                format!("organiser {} is not on the allow list", b.organizer),
-            )
-            .because(Reason::OrganiserNotPermitted)
+            refused(format!("organiser {} is not on the allow list", b.organizer))
         })
     }
 }
@@ -180,13 +163,8 @@ impl SchedulingFunction for DenyList {
         b: &mut Booking,
         _view: &dyn PolicyView,
     ) -> InfraResult<Step> {
-        Ok(if args.iter().any(|p| matches(p, &b.organizer)) {
-            Step::new(
-                Verdict::Decline,
-                Text::Refused,
-                format!("organiser {} is on the deny list", b.organizer),
-            )
-            .because(Reason::OrganiserNotPermitted)
+        Ok(if matches_any(args, &b.organizer) {
+            refused(format!("organiser {} is on the deny list", b.organizer))
         } else {
             Step::new(Verdict::Accept, Text::Scheduled, "organiser not on the deny list")
         })

@@ -6,11 +6,12 @@
 //! avoiding the resource's bookings and offers and what the resource knows
 //! of the other attendees' busy time.
 
-use super::SchedulingFunction;
 use super::freebusy::{capacity, conflicting};
+use super::{SchedulingFunction, misconfigured};
 use crate::error::InfraResult;
 use crate::freebusy::{FbSet, Span, coalesce, first_gap};
 use crate::i18n::Text;
+use crate::ical::Object;
 use crate::policy::permitted::PermittedTimes;
 use crate::policy::{Booking, PolicyView, Step, Verdict};
 use chrono::{DateTime, Duration, Utc};
@@ -47,18 +48,50 @@ fn corrected(b: &Booking, p: &PermittedTimes) -> Result<Vec<Span>, String> {
         .collect()
 }
 
-/// Applies the correction; returns (changed, Err(step)) on refusal.
-fn apply_correction(b: &mut Booking) -> Result<bool, Box<Step>> {
-    let p =
-        permitted(b).map_err(|e| Box::new(Step::new(Verdict::Decline, Text::Misconfigured, e)))?;
+/// What both functions start from, once the booking is corrected.
+struct Prepared {
+    /// The capacity argument.
+    cap: usize,
+    /// The resource's permitted times.
+    permitted: PermittedTimes,
+    /// The object as requested, restored on refusal.
+    original: Object,
+    /// Whether the correction moved any period.
+    changed: bool,
+}
+
+/// Parses the arguments and the permitted times and corrects the booking's
+/// periods, or gives the refusal.
+fn prepare(args: &[String], b: &mut Booking) -> Result<Prepared, Box<Step>> {
+    let cap = capacity(args).map_err(|e| Box::new(misconfigured(e)))?;
+    let permitted = permitted(b).map_err(|e| Box::new(misconfigured(e)))?;
+    let original = b.object.clone();
     let before = b.explicit_periods();
-    let after = corrected(b, &p)
+    let after = corrected(b, &permitted)
         .map_err(|e| Box::new(Step::new(Verdict::Decline, Text::InvalidRequest, e)))?;
-    if after != before {
+    let changed = after != before;
+    if changed {
         b.set_explicit_periods(&after);
-        return Ok(true);
     }
-    Ok(false)
+    Ok(Prepared { cap, permitted, original, changed })
+}
+
+/// Refuses as unavailable, restoring the object as requested (imip-agent
+/// restores the original object on refusal).
+fn restore_and_decline(b: &mut Booking, original: Object, detail: &'static str) -> Step {
+    b.object = original;
+    b.recompute();
+    Step::new(Verdict::Decline, Text::Unavailable, detail)
+}
+
+/// The answer when the (corrected) booking is free: a counter-proposal if
+/// the correction moved it, else an acceptance.
+fn free(changed: bool, detail: &'static str) -> Step {
+    if changed {
+        Step::new(Verdict::Counter, Text::Suggested, "period corrected to permitted times")
+    } else {
+        Step::new(Verdict::Accept, Text::Scheduled, detail)
+    }
 }
 
 impl SchedulingFunction for Corrected {
@@ -68,30 +101,14 @@ impl SchedulingFunction for Corrected {
         b: &mut Booking,
         view: &dyn PolicyView,
     ) -> InfraResult<Step> {
-        let cap = match capacity(args) {
-            Ok(c) => c,
-            Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
-        };
-        let original = b.object.clone();
-        let changed = match apply_correction(b) {
-            Ok(c) => c,
+        let Prepared { cap, original, changed, .. } = match prepare(args, b) {
+            Ok(p) => p,
             Err(step) => return Ok(*step),
         };
         if !conflicting(b, view, cap)?.is_empty() {
-            // imip-agent: the original object is restored on refusal.
-            b.object = original;
-            b.recompute();
-            return Ok(Step::new(
-                Verdict::Decline,
-                Text::Unavailable,
-                "the corrected period is not free",
-            ));
+            return Ok(restore_and_decline(b, original, "the corrected period is not free"));
         }
-        Ok(if changed {
-            Step::new(Verdict::Counter, Text::Suggested, "period corrected to permitted times")
-        } else {
-            Step::new(Verdict::Accept, Text::Scheduled, "free, and within permitted times")
-        })
+        Ok(free(changed, "free, and within permitted times"))
     }
 }
 
@@ -102,25 +119,12 @@ impl SchedulingFunction for NextAvailable {
         b: &mut Booking,
         view: &dyn PolicyView,
     ) -> InfraResult<Step> {
-        let cap = match capacity(args) {
-            Ok(c) => c,
-            Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
-        };
-        let p = match permitted(b) {
+        let Prepared { cap, permitted: p, original, changed } = match prepare(args, b) {
             Ok(p) => p,
-            Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
-        };
-        let original = b.object.clone();
-        let changed = match apply_correction(b) {
-            Ok(c) => c,
             Err(step) => return Ok(*step),
         };
         if conflicting(b, view, cap)?.is_empty() {
-            return Ok(if changed {
-                Step::new(Verdict::Counter, Text::Suggested, "period corrected to permitted times")
-            } else {
-                Step::new(Verdict::Accept, Text::Scheduled, "free")
-            });
+            return Ok(free(changed, "free"));
         }
         // Busy time: the resource's bookings and live offers (minus this
         // booking) and the other attendees' known busy time.
@@ -165,11 +169,9 @@ impl SchedulingFunction for NextAvailable {
                     after = ns + len;
                 }
                 None => {
-                    b.object = original;
-                    b.recompute();
-                    return Ok(Step::new(
-                        Verdict::Decline,
-                        Text::Unavailable,
+                    return Ok(restore_and_decline(
+                        b,
+                        original,
                         "no free period of the same length before the window end",
                     ));
                 }
@@ -177,13 +179,7 @@ impl SchedulingFunction for NextAvailable {
         }
         b.set_explicit_periods(&chosen);
         if !conflicting(b, view, cap)?.is_empty() {
-            b.object = original;
-            b.recompute();
-            return Ok(Step::new(
-                Verdict::Decline,
-                Text::Unavailable,
-                "no free period for every occurrence",
-            ));
+            return Ok(restore_and_decline(b, original, "no free period for every occurrence"));
         }
         let first_new =
             chosen.first().map(|c| crate::ical::datetime::format_utc(&c.0)).unwrap_or_default();

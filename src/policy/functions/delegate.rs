@@ -6,11 +6,11 @@
 //! to a member. A resource that received a request as a delegate may not
 //! delegate it again.
 
-use super::SchedulingFunction;
-use super::quota::{charge, check, release};
+use super::freebusy::bookings_and_offers;
+use super::quota::{charge, check, quota_name, release};
+use super::{SchedulingFunction, misconfigured};
 use crate::address::CalAddress;
 use crate::error::InfraResult;
-use crate::freebusy::FbSet;
 use crate::i18n::Text;
 use crate::policy::quota::delegates;
 use crate::policy::{Booking, Cancellation, Effect, PolicyView, Step, Verdict};
@@ -28,7 +28,8 @@ pub fn member_key(pool: &str, member: &str) -> String {
 
 /// The members of a pool, sorted.
 pub fn members(view: &dyn PolicyView, pool: &str) -> InfraResult<Vec<CalAddress>> {
-    let prefix = format!("member\u{1f}{pool}\u{1f}");
+    // The key of a member without the member: the prefix of all of them.
+    let prefix = member_key(pool, "");
     Ok(view
         .kv_list(POOL_NS, &prefix)?
         .into_iter()
@@ -40,12 +41,7 @@ pub fn members(view: &dyn PolicyView, pool: &str) -> InfraResult<Vec<CalAddress>
 /// bookings and live offers.
 fn conflicts(b: &Booking, view: &dyn PolicyView, who: &CalAddress) -> InfraResult<usize> {
     let Some((s, e)) = b.span() else { return Ok(0) };
-    let mut periods = view.busy(&FbSet::Own(who.to_string()), s, e)?;
-    periods.extend(
-        view.busy(&FbSet::Offers(who.to_string()), s, e)?
-            .into_iter()
-            .filter(|p| p.expires.is_none_or(|x| x > b.now)),
-    );
+    let mut periods = bookings_and_offers(view, who, s, e, b.now)?;
     periods.retain(|p| p.uid != b.uid);
     Ok(b.occurrences
         .iter()
@@ -109,7 +105,7 @@ impl SchedulingFunction for ForDelegate {
     ) -> InfraResult<Step> {
         let most = match policy_of(args.get(1)) {
             Ok(m) => m,
-            Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
+            Err(e) => return Ok(misconfigured(e)),
         };
         let quota = check(args, b, view)?;
         if quota.verdict != Verdict::Accept {
@@ -117,7 +113,7 @@ impl SchedulingFunction for ForDelegate {
         }
         let mut candidates = vec![b.resource.clone()];
         if !b.is_delegate {
-            let q = super::quota::quota_name(args, b.resource.as_str());
+            let q = quota_name(args, b.resource.as_str());
             candidates.extend(
                 delegates(view, &q)?
                     .into_iter()
@@ -154,15 +150,11 @@ impl SchedulingFunction for InPool {
     ) -> InfraResult<Step> {
         let most = match policy_of(args.first()) {
             Ok(m) => m,
-            Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
+            Err(e) => return Ok(misconfigured(e)),
         };
         let all = members(view, b.resource.as_str())?;
         if all.is_empty() {
-            return Ok(Step::new(
-                Verdict::Decline,
-                Text::Misconfigured,
-                format!("pool {} has no members", b.resource),
-            ));
+            return Ok(misconfigured(format!("pool {} has no members", b.resource)));
         }
         let candidates: Vec<CalAddress> =
             all.into_iter().filter(|m| !b.object.has_attendee(m)).collect();

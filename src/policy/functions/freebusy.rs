@@ -5,12 +5,14 @@
 //! three concurrent bookings). Bookings of a resource always block, whatever
 //! their TRANSP (the room is used even if the organiser shows as free).
 
-use super::SchedulingFunction;
+use super::{SchedulingFunction, misconfigured};
+use crate::address::CalAddress;
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet, max_concurrency};
 use crate::i18n::reasons::instant;
 use crate::i18n::{Reason, Text};
 use crate::policy::{Booking, PolicyView, Step, Verdict};
+use chrono::{DateTime, Utc};
 
 pub(crate) struct ScheduleInFreebusy;
 
@@ -27,7 +29,6 @@ pub(crate) fn capacity(args: &[String]) -> Result<usize, String> {
     }
 }
 
-/// The occurrences (RECURRENCE-ID keys) that would exceed `cap` concurrent bookings.
 /// The reason a reply states for conflicts: how many, and when the first is.
 pub(crate) fn conflicts_reason(b: &Booking, conflicts: &[(String, String)]) -> Reason {
     let first = conflicts
@@ -38,19 +39,33 @@ pub(crate) fn conflicts_reason(b: &Booking, conflicts: &[(String, String)]) -> R
     Reason::Conflicts { conflicting: conflicts.len(), total: b.occurrences.len(), first }
 }
 
+/// A resource's bookings and its live (unexpired at `now`) offers
+/// overlapping [s, e].
+pub(crate) fn bookings_and_offers(
+    view: &dyn PolicyView,
+    who: &CalAddress,
+    s: DateTime<Utc>,
+    e: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> InfraResult<Vec<BusyPeriod>> {
+    let mut periods = view.busy(&FbSet::Own(who.to_string()), s, e)?;
+    periods.extend(
+        view.busy(&FbSet::Offers(who.to_string()), s, e)?
+            .into_iter()
+            .filter(|p| p.expires.is_none_or(|x| x > now)),
+    );
+    Ok(periods)
+}
+
+/// The occurrences that would exceed `cap` concurrent bookings: their
+/// RECURRENCE-ID keys, each with the UID of one booking it conflicts with.
 pub(crate) fn conflicting(
     b: &Booking,
     view: &dyn PolicyView,
     cap: usize,
 ) -> InfraResult<Vec<(String, String)>> {
     let Some((s, e)) = b.span() else { return Ok(Vec::new()) };
-    let resource = b.resource.as_str().to_string();
-    let mut others: Vec<BusyPeriod> = view.busy(&FbSet::Own(resource.clone()), s, e)?;
-    others.extend(
-        view.busy(&FbSet::Offers(resource), s, e)?
-            .into_iter()
-            .filter(|p| p.expires.is_none_or(|x| x > b.now)),
-    );
+    let mut others = bookings_and_offers(view, &b.resource, s, e, b.now)?;
     others.retain(|p| !b.is_self(&p.uid, &p.rid));
     let mut out = Vec::new();
     for o in &b.occurrences {
@@ -73,7 +88,7 @@ impl SchedulingFunction for ScheduleInFreebusy {
     ) -> InfraResult<Step> {
         let cap = match capacity(args) {
             Ok(c) => c,
-            Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
+            Err(e) => return Ok(misconfigured(e)),
         };
         if b.occurrences.is_empty() {
             return Ok(Step::new(Verdict::Decline, Text::InvalidRequest, "no period to schedule"));

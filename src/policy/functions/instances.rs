@@ -6,13 +6,32 @@
 //! in which case the whole series is declined. After Exchange's
 //! MaximumConflictInstances and ConflictPercentageAllowed.
 
-use super::SchedulingFunction;
-use super::freebusy::{capacity, conflicting};
+use super::freebusy::{capacity, conflicting, conflicts_reason};
+use super::{SchedulingFunction, misconfigured, no_period};
 use crate::error::InfraResult;
 use crate::i18n::{Reason, Text};
 use crate::policy::{Booking, PolicyView, Step, Verdict};
 
 pub(crate) struct Instances;
+
+/// The arguments: capacity, the most conflicting occurrences allowed
+/// (`None`: no limit) and the largest conflicting share in percent.
+fn limits(args: &[String]) -> Result<(usize, Option<usize>, f64), String> {
+    let cap = capacity(args)?;
+    let max_n = match args.get(1).map(String::as_str) {
+        None | Some("*") => None,
+        Some(x) => Some(x.parse().map_err(|_| format!("{x:?} is not a number"))?),
+    };
+    let max_share = match args.get(2).map(|s| s.trim_end_matches('%')) {
+        None => 50.0,
+        Some(x) => x
+            .parse::<f64>()
+            .ok()
+            .filter(|p| (0.0..=100.0).contains(p))
+            .ok_or_else(|| format!("{x:?} is not a percentage"))?,
+    };
+    Ok((cap, max_n, max_share))
+}
 
 impl SchedulingFunction for Instances {
     fn evaluate(
@@ -21,38 +40,12 @@ impl SchedulingFunction for Instances {
         b: &mut Booking,
         view: &dyn PolicyView,
     ) -> InfraResult<Step> {
-        let cap = match capacity(args) {
-            Ok(c) => c,
-            Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
-        };
-        let max_n: Option<usize> = match args.get(1).map(String::as_str) {
-            None | Some("*") => None,
-            Some(x) => match x.parse() {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    return Ok(Step::new(
-                        Verdict::Decline,
-                        Text::Misconfigured,
-                        format!("{x:?} is not a number"),
-                    ));
-                }
-            },
-        };
-        let max_share: f64 = match args.get(2).map(|s| s.trim_end_matches('%')) {
-            None => 50.0,
-            Some(x) => match x.parse::<f64>() {
-                Ok(p) if (0.0..=100.0).contains(&p) => p,
-                _ => {
-                    return Ok(Step::new(
-                        Verdict::Decline,
-                        Text::Misconfigured,
-                        format!("{x:?} is not a percentage"),
-                    ));
-                }
-            },
+        let (cap, max_n, max_share) = match limits(args) {
+            Ok(l) => l,
+            Err(e) => return Ok(misconfigured(e)),
         };
         if b.occurrences.is_empty() {
-            return Ok(Step::new(Verdict::Decline, Text::InvalidRequest, "no period"));
+            return Ok(no_period());
         }
         let conflicts = conflicting(b, view, cap)?;
         let total = b.occurrences.len();
@@ -70,7 +63,7 @@ impl SchedulingFunction for Instances {
                 Text::Unavailable,
                 format!("{} of {total} occurrence(s) conflict", conflicts.len()),
             )
-            .because(super::freebusy::conflicts_reason(b, &conflicts)));
+            .because(conflicts_reason(b, &conflicts)));
         }
         let rids: Vec<String> = conflicts.into_iter().map(|(r, _)| r).collect();
         Ok(Step::new(

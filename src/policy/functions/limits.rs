@@ -7,7 +7,7 @@
 //! `no_recurrence`. These are policy limits: with `out_of_policy_approval`
 //! their refusals become requests for approval.
 
-use super::SchedulingFunction;
+use super::{SchedulingFunction, misconfigured, no_period};
 use crate::config::prefs::parse_duration;
 use crate::error::InfraResult;
 use crate::freebusy::Span;
@@ -38,6 +38,14 @@ fn duration_arg(a: Option<&String>, none: &str) -> Result<Option<Duration>, Stri
     }
 }
 
+/// The two optional duration arguments, `none` meaning no limit.
+fn duration_args(
+    args: &[String],
+    none: &str,
+) -> Result<(Option<Duration>, Option<Duration>), String> {
+    Ok((duration_arg(args.first(), none)?, duration_arg(args.get(1), none)?))
+}
+
 impl SchedulingFunction for BookingWindow {
     fn evaluate(
         &self,
@@ -45,15 +53,12 @@ impl SchedulingFunction for BookingWindow {
         b: &mut Booking,
         _view: &dyn PolicyView,
     ) -> InfraResult<Step> {
-        let (max, horizon) = match (duration_arg(args.first(), "*"), duration_arg(args.get(1), "*"))
-        {
-            (Ok(m), Ok(h)) => (m, h),
-            (Err(e), _) | (_, Err(e)) => {
-                return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e));
-            }
+        let (max, horizon) = match duration_args(args, "*") {
+            Ok(d) => d,
+            Err(e) => return Ok(misconfigured(e)),
         };
         let Some((first, last)) = b.span() else {
-            return Ok(Step::new(Verdict::Decline, Text::InvalidRequest, "no period"));
+            return Ok(no_period());
         };
         if let Some(m) = max
             && first > b.now + m
@@ -97,35 +102,33 @@ impl SchedulingFunction for DurationLimits {
         b: &mut Booking,
         _view: &dyn PolicyView,
     ) -> InfraResult<Step> {
-        let (min, max) = match (duration_arg(args.first(), "-"), duration_arg(args.get(1), "-")) {
-            (Ok(a), Ok(c)) => (a, c),
-            (Err(e), _) | (_, Err(e)) => {
-                return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e));
-            }
+        let (min, max) = match duration_args(args, "-") {
+            Ok(d) => d,
+            Err(e) => return Ok(misconfigured(e)),
         };
         for o in &b.occurrences {
             let d = o.end - o.start;
-            if min.is_some_and(|m| d < m) {
+            if let Some(m) = min
+                && d < m
+            {
+                let minutes = m.num_minutes();
                 return Ok(Step::new(
                     Verdict::Decline,
                     Text::OutsidePolicy,
-                    format!(
-                        "shorter than the minimum of {} minutes",
-                        min.unwrap_or_default().num_minutes()
-                    ),
+                    format!("shorter than the minimum of {minutes} minutes"),
                 )
-                .because(Reason::TooShort { minutes: min.unwrap_or_default().num_minutes() }));
+                .because(Reason::TooShort { minutes }));
             }
-            if max.is_some_and(|m| d > m) {
+            if let Some(m) = max
+                && d > m
+            {
+                let minutes = m.num_minutes();
                 return Ok(Step::new(
                     Verdict::Decline,
                     Text::OutsidePolicy,
-                    format!(
-                        "longer than the maximum of {} minutes",
-                        max.unwrap_or_default().num_minutes()
-                    ),
+                    format!("longer than the maximum of {minutes} minutes"),
                 )
-                .because(Reason::TooLong { minutes: max.unwrap_or_default().num_minutes() }));
+                .because(Reason::TooLong { minutes }));
             }
         }
         Ok(Step::new(Verdict::Accept, Text::Scheduled, "duration within limits"))
@@ -262,33 +265,20 @@ impl SchedulingFunction for WorkingHours {
     ) -> InfraResult<Step> {
         let zone = b.zone();
         let Some(span) = b.span() else {
-            return Ok(Step::new(Verdict::Decline, Text::InvalidRequest, "no period"));
+            return Ok(no_period());
         };
         let check: Box<SpanCheck> = if args.first().map(String::as_str) == Some("availability") {
             let Some(text) = b.prefs.get("availability") else {
-                return Ok(Step::new(
-                    Verdict::Decline,
-                    Text::Misconfigured,
-                    "working_hours availability: no availability preference",
-                ));
+                return Ok(misconfigured("working_hours availability: no availability preference"));
             };
             match availability_windows(text, &zone, span) {
                 Ok(ws) => Box::new(move |s, e| ws.iter().any(|(a, z)| a <= s && e <= z)),
-                Err(e) => return Ok(Step::new(Verdict::Decline, Text::Misconfigured, e)),
+                Err(e) => return Ok(misconfigured(e)),
             }
         } else {
             match windows(args) {
-                Ok(ws) => {
-                    let zone = zone.clone();
-                    Box::new(move |s, e| within_weekly(&ws, &zone, s, e))
-                }
-                Err(e) => {
-                    return Ok(Step::new(
-                        Verdict::Decline,
-                        Text::Misconfigured,
-                        format!("working_hours: {e}"),
-                    ));
-                }
+                Ok(ws) => Box::new(move |s, e| within_weekly(&ws, &zone, s, e)),
+                Err(e) => return Ok(misconfigured(format!("working_hours: {e}"))),
             }
         };
         for o in &b.occurrences {

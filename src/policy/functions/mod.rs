@@ -14,8 +14,21 @@ mod quota;
 
 pub(crate) use approval::applies as approval_applies;
 
-use super::{Booking, Cancellation, Effect, PolicyView, Step};
+use super::{Booking, Cancellation, Effect, PolicyView, Step, Verdict};
 use crate::error::InfraResult;
+use crate::i18n::Text;
+
+/// The refusal for a function line that cannot be used as configured (bad
+/// arguments, unreadable policy data): the organiser is told the resource
+/// is misconfigured, the detail says what is wrong.
+pub(crate) fn misconfigured(detail: impl Into<String>) -> Step {
+    Step::new(Verdict::Decline, Text::Misconfigured, detail)
+}
+
+/// The refusal for a request without any period to decide on.
+pub(crate) fn no_period() -> Step {
+    Step::new(Verdict::Decline, Text::InvalidRequest, "no period")
+}
 
 /// A scheduling function.
 pub trait SchedulingFunction: Sync {

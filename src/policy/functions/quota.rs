@@ -5,7 +5,8 @@
 //! journals, released on cancellation and expired by `imip_admin quota
 //! expire` as time passes.
 
-use super::SchedulingFunction;
+use super::{SchedulingFunction, no_period};
+use crate::address::CalAddress;
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet};
 use crate::i18n::{Reason, Text};
@@ -99,19 +100,48 @@ fn rows(b: &Booking) -> Vec<BusyPeriod> {
         .collect()
 }
 
+/// Effects replacing what a journal holds of the booking for this resource
+/// (a re-sent request is charged once) with its current rows.
+fn record(set: FbSet, b: &Booking) -> Vec<Effect> {
+    vec![
+        Effect::RemoveBusyOf(set.clone(), b.uid.clone(), b.resource.to_string()),
+        Effect::AddBusy(set, rows(b)),
+    ]
+}
+
+/// Effects removing what a journal holds of a cancelled booking for this
+/// resource, leaving other resources' entries.
+fn unrecord(set: FbSet, c: &Cancellation) -> Vec<Effect> {
+    vec![Effect::RemoveBusyOf(set, c.uid.clone(), c.resource.to_string())]
+}
+
+/// The check_quota journal an organiser's bookings of a resource are charged to.
+fn journal(
+    args: &[String],
+    resource: &CalAddress,
+    organiser: &CalAddress,
+    view: &dyn PolicyView,
+) -> InfraResult<FbSet> {
+    let quota = quota_name(args, resource.as_str());
+    let group = group_of(view, &quota, organiser)?;
+    Ok(FbSet::Journal { quota, group })
+}
+
+/// The schedule_across_quota record of an organiser's bookings.
+fn collective(args: &[String], resource: &CalAddress, organiser: &CalAddress) -> FbSet {
+    FbSet::Collective {
+        quota: quota_name(args, resource.as_str()),
+        organiser: organiser.to_string(),
+    }
+}
+
 /// Confirmation effects of check_quota: charge the booking to the group.
 pub(crate) fn charge(
     args: &[String],
     b: &Booking,
     view: &dyn PolicyView,
 ) -> InfraResult<Vec<Effect>> {
-    let quota = quota_name(args, b.resource.as_str());
-    let group = group_of(view, &quota, &b.organizer)?;
-    let set = FbSet::Journal { quota, group };
-    Ok(vec![
-        Effect::RemoveBusyOf(set.clone(), b.uid.clone(), b.resource.to_string()),
-        Effect::AddBusy(set, rows(b)),
-    ])
+    Ok(record(journal(args, &b.resource, &b.organizer, view)?, b))
 }
 
 /// Retraction effects of check_quota: release the charge.
@@ -120,13 +150,7 @@ pub(crate) fn release(
     c: &Cancellation,
     view: &dyn PolicyView,
 ) -> InfraResult<Vec<Effect>> {
-    let quota = quota_name(args, c.resource.as_str());
-    let group = group_of(view, &quota, &c.organizer)?;
-    Ok(vec![Effect::RemoveBusyOf(
-        FbSet::Journal { quota, group },
-        c.uid.clone(),
-        c.resource.to_string(),
-    )])
+    Ok(unrecord(journal(args, &c.resource, &c.organizer, view)?, c))
 }
 
 impl SchedulingFunction for CheckQuota {
@@ -167,9 +191,9 @@ impl SchedulingFunction for AcrossQuota {
         view: &dyn PolicyView,
     ) -> InfraResult<Step> {
         let quota = quota_name(args, b.resource.as_str());
-        let set = FbSet::Collective { quota: quota.clone(), organiser: b.organizer.to_string() };
+        let set = collective(args, &b.resource, &b.organizer);
         let Some((s, e)) = b.span() else {
-            return Ok(Step::new(Verdict::Decline, Text::InvalidRequest, "no period"));
+            return Ok(no_period());
         };
         let others: Vec<BusyPeriod> =
             view.busy(&set, s, e)?.into_iter().filter(|p| p.uid != b.uid).collect();
@@ -197,14 +221,7 @@ impl SchedulingFunction for AcrossQuota {
         b: &Booking,
         _view: &dyn PolicyView,
     ) -> InfraResult<Vec<Effect>> {
-        let set = FbSet::Collective {
-            quota: quota_name(args, b.resource.as_str()),
-            organiser: b.organizer.to_string(),
-        };
-        Ok(vec![
-            Effect::RemoveBusyOf(set.clone(), b.uid.clone(), b.resource.to_string()),
-            Effect::AddBusy(set, rows(b)),
-        ])
+        Ok(record(collective(args, &b.resource, &b.organizer), b))
     }
     fn retract(
         &self,
@@ -212,10 +229,6 @@ impl SchedulingFunction for AcrossQuota {
         c: &Cancellation,
         _view: &dyn PolicyView,
     ) -> InfraResult<Vec<Effect>> {
-        let set = FbSet::Collective {
-            quota: quota_name(args, c.resource.as_str()),
-            organiser: c.organizer.to_string(),
-        };
-        Ok(vec![Effect::RemoveBusyOf(set, c.uid.clone(), c.resource.to_string())])
+        Ok(unrecord(collective(args, &c.resource, &c.organizer), c))
     }
 }
