@@ -5,18 +5,17 @@
 //! Either way the organiser then gets the final answer. Performs I/O
 //! through the transaction only.
 
-use super::common::{load, rebuild_busy, sent_by, update_stored};
-use super::maintenance::busy_rule;
+use super::common::{load, rebuild_own_busy, sent_by, update_stored};
+use super::maintenance::resource_busy;
 use super::outgoing_mail::OutPart;
-use super::view::TxView;
+use super::resource::{retract_booking, scheduling_functions};
 use super::{Env, Outcome, prefs};
 use crate::address::CalAddress;
 use crate::error::InfraResult;
-use crate::freebusy::FbSet;
 use crate::i18n::{Lang, Text, tr};
 use crate::ical::{Method, Object, Param, PartStat, Property};
 use crate::itip::attendee_reply;
-use crate::policy::{self, Cancellation};
+use crate::policy::Cancellation;
 use crate::store::{DecisionRecord, ObjectStatus, StoreTx};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -159,15 +158,10 @@ pub fn decide(
     obj.set_partstat(resource, status.clone());
     update_stored(tx, env, user, &obj, &p.uid, &p.rid, ObjectStatus::Active)?;
     let rp = prefs::load(env, tx, user)?;
-    let rule = busy_rule("resource", resource);
-    if rebuild_busy(env, tx, user, &FbSet::Own(user.to_string()), &p.uid, &rp, rule.as_ref())? {
-        out.freebusy_changed.push(user.to_string());
-    }
+    let rule = |o: &Object| resource_busy(o, resource);
+    rebuild_own_busy(env, tx, out, user, &p.uid, &rp, &rule)?;
     if !approve {
-        let calls = policy::parse_functions(
-            rp.get("scheduling_function").unwrap_or("schedule_in_freebusy"),
-        )
-        .unwrap_or_default();
+        let calls = scheduling_functions(&rp).unwrap_or_default();
         let organizer = CalAddress::parse(&p.organizer).unwrap_or_else(|| resource.clone());
         let c = Cancellation {
             resource: resource.clone(),
@@ -176,11 +170,7 @@ pub fn decide(
             organizer,
             stored: Some(stored.object.clone()),
         };
-        let effects = {
-            let view = TxView { tx: &*tx, prefs: env.prefs };
-            policy::retract(&calls, &c, &view)?
-        };
-        super::resource::apply_effects(tx, &effects)?;
+        retract_booking(env, tx, &calls, &c)?;
     }
     if let Some(org) = CalAddress::parse(&p.organizer) {
         let lang = super::common::requester_lang_of(env, tx, rp.lang(), &org)?;

@@ -1,14 +1,17 @@
 //! Operations every agent needs: loading and storing events by imip-agent's
 //! rules, rebuilding a user's busy periods for an event from what is stored,
-//! and free/busy providers. Performs I/O through the transaction only.
+//! free/busy providers, and the small steps the handlers of every agent
+//! share. Performs I/O through the transaction only.
 
-use super::Env;
+use super::outgoing_mail::OutPart;
+use super::{Env, Outcome};
 use crate::address::CalAddress;
 use crate::config::prefs::Prefs;
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet};
 use crate::i18n::Lang;
-use crate::ical::{Object, Transp, ZoneResolver};
+use crate::ical::{Method, Object, Participant, Transp, ZoneResolver};
+use crate::itip::check_from_organizer;
 use crate::mail::InboundMessage;
 use crate::recur::{Expansion, expand};
 use crate::store::{ObjectStatus, StoreTx, StoredObject};
@@ -58,11 +61,7 @@ pub fn store_event(
     if rid.is_empty() && status == ObjectStatus::Active {
         tx.delete_recurrences(user, uid)?;
     }
-    tx.put_object(
-        user,
-        &StoredObject { uid: uid.into(), rid: rid.into(), status, text: obj.to_ics() },
-        env.clock.now(),
-    )
+    update_stored(tx, env, user, obj, uid, rid, status)
 }
 
 /// Expands a stored or incoming event for a user.
@@ -155,6 +154,24 @@ pub fn rebuild_busy(
     Ok(changed)
 }
 
+/// Rebuilds a user's own busy time for one UID (see [`rebuild_busy`]) and,
+/// when it changed, notes the user in `out` so that their published
+/// free/busy is rewritten.
+pub fn rebuild_own_busy(
+    env: &Env<'_>,
+    tx: &mut dyn StoreTx,
+    out: &mut Outcome,
+    user: &str,
+    uid: &str,
+    prefs: &Prefs,
+    include: &dyn Fn(&Object) -> Option<Transp>,
+) -> InfraResult<()> {
+    if rebuild_busy(env, tx, user, &FbSet::Own(user.to_string()), uid, prefs, include)? {
+        out.freebusy_changed.push(user.to_string());
+    }
+    Ok(())
+}
+
 fn same_periods(a: &[BusyPeriod], b: &[BusyPeriod]) -> bool {
     let key = |p: &BusyPeriod| (p.start, p.end, p.rid.clone(), p.transp);
     let mut x: Vec<_> = a.iter().map(key).collect();
@@ -162,6 +179,16 @@ fn same_periods(a: &[BusyPeriod], b: &[BusyPeriod]) -> bool {
     x.sort();
     y.sort();
     x == y
+}
+
+/// The LANG preference of `who`, when they are a user of this system.
+fn own_lang(env: &Env<'_>, tx: &dyn StoreTx, who: &CalAddress) -> InfraResult<Option<Lang>> {
+    Ok(env
+        .prefs
+        .user_values(tx, who.as_str())?
+        .into_iter()
+        .find(|(k, _)| k == "LANG")
+        .map(|(_, v)| Lang::from_pref(&v)))
 }
 
 /// The language for messages to another party: their own LANG if they are
@@ -175,19 +202,11 @@ pub fn requester_lang(
     requester: Option<&CalAddress>,
 ) -> InfraResult<Lang> {
     if let Some(r) = requester
-        && let Some(l) = env
-            .prefs
-            .user_values(tx, r.as_str())?
-            .into_iter()
-            .find(|(k, _)| k == "LANG")
-            .map(|(_, v)| v)
+        && let Some(l) = own_lang(env, tx, r)?
     {
-        return Ok(Lang::from_pref(&l));
+        return Ok(l);
     }
-    if let Some(l) = msg.languages.first() {
-        return Ok(Lang::from_pref(l));
-    }
-    Ok(Lang::from_pref(fallback))
+    Ok(Lang::from_pref(msg.languages.first().map_or(fallback, String::as_str)))
 }
 
 /// The language for a message to `other` outside message processing: their
@@ -198,10 +217,7 @@ pub fn requester_lang_of(
     fallback: &str,
     other: &CalAddress,
 ) -> InfraResult<Lang> {
-    Ok(match env.prefs.user_values(tx, other.as_str())?.into_iter().find(|(k, _)| k == "LANG") {
-        Some((_, l)) => Lang::from_pref(&l),
-        None => Lang::from_pref(fallback),
-    })
+    Ok(own_lang(env, tx, other)?.unwrap_or_else(|| Lang::from_pref(fallback)))
 }
 
 /// Updates a stored object in place (no clearing of occurrences): used to
@@ -225,4 +241,79 @@ pub fn update_stored(
 /// The SENT-BY value to add for a user: the agent's address when it differs.
 pub fn sent_by<'a>(env: &'a Env<'_>, user: &CalAddress) -> Option<&'a CalAddress> {
     (env.agent_address != *user).then_some(&env.agent_address)
+}
+
+/// An object's UID; without one, logs that the `what` message is ignored.
+pub fn uid_or_log(out: &mut Outcome, obj: &Object, what: &str) -> Option<String> {
+    let uid = obj.uid();
+    if uid.is_none() {
+        out.log(format!("{what} without UID ignored"));
+    }
+    uid
+}
+
+/// The organiser of an object sent to `user`, when the senders speak for
+/// them (see [`check_from_organizer`]); otherwise logs that the `what`
+/// message about `label` is not acted on and gives `None`.
+pub fn organizer_or_log(
+    out: &mut Outcome,
+    obj: &Object,
+    senders: &[CalAddress],
+    user: &CalAddress,
+    recipient_must_attend: bool,
+    what: &str,
+    label: &str,
+) -> Option<Participant> {
+    match check_from_organizer(obj, senders, user, recipient_must_attend) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            out.log(format!("{what} {label} not acted on: {e}"));
+            None
+        }
+    }
+}
+
+/// How an event (or one occurrence of it) is named in log lines.
+pub fn label(uid: &str, rid: &str) -> String {
+    if rid.is_empty() { uid.to_string() } else { format!("{uid} ({rid})") }
+}
+
+/// A RECURRENCE-ID key as a filter: the empty key means the whole event.
+pub fn only_rid(rid: &str) -> Option<&str> {
+    (!rid.is_empty()).then_some(rid)
+}
+
+/// The occurrence an ADD brings, to be stored separately: the object with
+/// RECURRENCE-ID := DTSTART.
+pub fn added_occurrence(obj: &Object) -> Object {
+    let mut occurrence = obj.clone();
+    if let Some(start) = occurrence.dtstart() {
+        occurrence.set_recurrence_id(&start);
+    }
+    occurrence
+}
+
+/// Answers an ADD for an unknown event (or with `add_method_response =
+/// refresh`) with `refresh`, the REFRESH asking the organiser for the whole
+/// event.
+pub fn refresh_for_add(
+    out: &mut Outcome,
+    uid: &str,
+    organizer: &CalAddress,
+    refresh: Object,
+    lang: Lang,
+    unknown: bool,
+) {
+    out.parts.push(OutPart {
+        to: organizer.clone(),
+        method: Method::Refresh,
+        object: refresh,
+        text: None,
+        lang,
+    });
+    out.handled = true;
+    out.log(format!(
+        "ADD {uid}: {} — REFRESH sent to {organizer}",
+        if unknown { "unknown event" } else { "add_method_response = refresh" },
+    ));
 }

@@ -5,6 +5,7 @@ use super::prefs::PrefSource;
 use crate::address::CalAddress;
 use crate::clock::{Clock, IdGen};
 use crate::config::Config;
+use crate::mail::compose::Composer;
 use crate::recur::ExpandParams;
 use chrono::Duration;
 
@@ -71,5 +72,10 @@ impl Env<'_> {
     /// The agent's e-mail address.
     pub fn sender_email(&self) -> String {
         self.agent_address.email().unwrap_or("calendar@example.com").to_string()
+    }
+
+    /// A composer for mail from `from` (normally [`Env::sender_email`]).
+    pub fn composer<'s>(&'s self, from: &'s str) -> Composer<'s> {
+        Composer { from, ids: self.ids, now: self.clock.now(), fold: self.config.fold_length() }
     }
 }

@@ -1,10 +1,12 @@
 //! Event operations shared by the person agents: recording what a user
 //! knows of other participants' busy time, merging attendance from replies,
-//! separating one occurrence from its series, and cancelling. Performs I/O
-//! through the transaction only.
+//! separating one occurrence from its series, and cancelling (which the
+//! resource agent uses too). Performs I/O through the transaction only.
 
 use super::Env;
-use super::common::{Stored, expand_for, load, load_recurrences, periods_of, store_event};
+use super::common::{
+    Stored, expand_for, load, load_recurrences, only_rid, periods_of, store_event,
+};
 use crate::address::CalAddress;
 use crate::config::prefs::Prefs;
 use crate::error::InfraResult;
@@ -30,7 +32,7 @@ pub fn record_other_busy(
         return Ok(());
     }
     let set = FbSet::Other { user: user.to_string(), other: other.to_string() };
-    tx.remove_busy_for_uid(&set, uid, if rid.is_empty() { None } else { Some(rid) })?;
+    tx.remove_busy_for_uid(&set, uid, only_rid(rid))?;
     let participates = obj.attendee(other).is_some_and(|a| a.participates());
     if participates && obj.status().as_deref() != Some("CANCELLED") {
         let exclude: Vec<String> = if rid.is_empty() {
@@ -60,7 +62,7 @@ pub fn remove_others_busy(
             continue;
         }
         let set = FbSet::Other { user: user.to_string(), other };
-        tx.remove_busy_for_uid(&set, uid, if rid.is_empty() { None } else { Some(rid) })?;
+        tx.remove_busy_for_uid(&set, uid, only_rid(rid))?;
     }
     Ok(())
 }

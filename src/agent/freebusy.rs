@@ -2,6 +2,7 @@
 //! (imip-agent 3.3, 3.5): answering requests and recording published or
 //! replied free/busy of others. Performs I/O through the transaction only.
 
+use super::common::sent_by;
 use super::{Env, Outcome, outgoing_mail::OutPart};
 use crate::address::CalAddress;
 use crate::error::InfraResult;
@@ -54,7 +55,7 @@ pub fn answer_request(
     }
     let now = env.clock.now();
     let uid = obj.uid();
-    let sent_by = (env.agent_address != *user).then_some(&env.agent_address);
+    let sent_by = sent_by(env, user);
     let reply = freebusy_object(
         &FreeBusyReplyInput {
             organizer: &org.address,
@@ -88,7 +89,6 @@ pub fn answer_request(
 /// record of that person is replaced by the values given. Returns whether
 /// anything was recorded.
 pub fn record(
-    env: &Env<'_>,
     tx: &mut dyn StoreTx,
     out: &mut Outcome,
     user: &CalAddress,
@@ -154,7 +154,6 @@ pub fn record(
         tx.add_busy(&set, &rows)?;
         out.log(format!("free/busy {method} from {who}: recorded {} busy period(s)", rows.len()));
     }
-    let _ = env;
     out.handled = true;
     Ok(true)
 }

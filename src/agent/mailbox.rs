@@ -7,7 +7,6 @@ use super::Env;
 use crate::address::CalAddress;
 use crate::config::prefs::Incoming;
 use crate::mail::InboundMessage;
-use crate::mail::compose::Composer;
 use crate::store::OutboxMessage;
 
 /// The envelope sender for the mailbox copy: Return-Path, else the first
@@ -64,34 +63,23 @@ pub fn presented(
         return vec![unchanged(raw, msg, to, "Forwarded parts")];
     }
     let sender = env.sender_email();
-    let c = Composer {
-        from: &sender,
-        ids: env.ids,
-        now: env.clock.now(),
-        fold: env.config.fold_length(),
-    };
+    let c = env.composer(&sender);
     let rcpt = to.email().unwrap_or(to.as_str());
-    let summary = || {
+    let summary = |wrapped: Option<&[u8]>| {
         deliver(
             raw,
             msg,
             to,
             "Forwarded parts",
-            c.summary_message(&msg.raw_headers, rcpt, texts, None),
+            c.summary_message(&msg.raw_headers, rcpt, texts, wrapped),
         )
     };
     let original = || unchanged(raw, msg, to, "Forwarded parts");
     match mode {
-        Incoming::SummaryWrapsMessage => vec![deliver(
-            raw,
-            msg,
-            to,
-            "Forwarded parts",
-            c.summary_message(&msg.raw_headers, rcpt, texts, Some(raw)),
-        )],
-        Incoming::SummaryThenMessage => vec![summary(), original()],
-        Incoming::MessageThenSummary => vec![original(), summary()],
-        Incoming::SummaryOnly => vec![summary()],
+        Incoming::SummaryWrapsMessage => vec![summary(Some(raw))],
+        Incoming::SummaryThenMessage => vec![summary(None), original()],
+        Incoming::MessageThenSummary => vec![original(), summary(None)],
+        Incoming::SummaryOnly => vec![summary(None)],
         Incoming::MessageOnly => vec![original()],
     }
 }

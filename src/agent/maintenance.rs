@@ -16,12 +16,18 @@ pub type BusyRule<'a> = Box<dyn Fn(&Object) -> Option<Transp> + 'a>;
 /// Which stored events count as a user's own busy time.
 pub fn busy_rule<'a>(kind: &str, user: &'a CalAddress) -> BusyRule<'a> {
     if kind == "resource" {
-        Box::new(move |o: &Object| match o.attendee(user).and_then(|a| a.partstat) {
-            Some(PartStat::Accepted) | Some(PartStat::Tentative) => Some(Transp::Opaque),
-            _ => None,
-        })
+        Box::new(move |o: &Object| resource_busy(o, user))
     } else {
         Box::new(move |o: &Object| person_busy(o, user))
+    }
+}
+
+/// A resource's own busy time for an event: booked (opaque) while it has
+/// accepted, or accepted tentatively pending approval.
+pub fn resource_busy(o: &Object, user: &CalAddress) -> Option<Transp> {
+    match o.attendee(user).and_then(|a| a.partstat) {
+        Some(PartStat::Accepted) | Some(PartStat::Tentative) => Some(Transp::Opaque),
+        _ => None,
     }
 }
 

@@ -3,7 +3,7 @@
 //! that their schedule and free/busy stay right. Never replies, never
 //! delivers. Performs I/O through the transaction only.
 
-use super::common::{load, update_stored};
+use super::common::{added_occurrence, expand_for, load, only_rid, uid_or_log, update_stored};
 use super::events::{
     mark_cancelled, merge_attendance, remove_others_busy, separate_occurrence, store_active,
     stored_for,
@@ -117,14 +117,24 @@ pub fn process(
     Ok(out)
 }
 
-/// Logs why something is not recorded and moves on.
-fn skip(out: &mut Outcome, why: String) -> InfraResult<()> {
-    out.log(why);
-    Ok(())
-}
-
 fn is_organiser(ctx: &PCtx<'_, '_>, obj: &Object) -> bool {
     obj.organizer().is_some_and(|o| o.address == *ctx.user)
+}
+
+/// UID and RECURRENCE-ID key of an object the user sent as its organiser;
+/// logs why not and gives `None` otherwise.
+fn organiser_ids(
+    ctx: &PCtx<'_, '_>,
+    out: &mut Outcome,
+    obj: &Object,
+    what: &str,
+) -> Option<(String, String)> {
+    let (uid, rid) = ctx.ids_or_log(out, obj, what)?;
+    if !is_organiser(ctx, obj) {
+        out.log(format!("{what} {uid} not recorded: {} is not its organiser", ctx.user));
+        return None;
+    }
+    Some((uid, rid))
 }
 
 fn organiser_update(
@@ -134,11 +144,7 @@ fn organiser_update(
     obj: &Object,
     method: &Method,
 ) -> InfraResult<()> {
-    let Some((uid, rid)) = ctx.ids_or_log(out, obj, method.as_str()) else { return Ok(()) };
-    if !is_organiser(ctx, obj) {
-        out.log(format!("{method} {uid} not recorded: {} is not its organiser", ctx.user));
-        return Ok(());
-    }
+    let Some((uid, rid)) = organiser_ids(ctx, out, obj, method.as_str()) else { return Ok(()) };
     let stored = load(tx, ctx.uri(), &uid, &rid)?;
     if !newness(obj, stored.as_ref().map(|s| &s.object), false).is_new() {
         out.log(format!("{method} {uid} not recorded: not newer than the stored version"));
@@ -171,15 +177,11 @@ fn attendee_answer(
     };
     let separate = !rid.is_empty() && stored.rid.is_empty();
     let mut target = if separate {
-        match separate_occurrence(ctx.env, &ctx.prefs, &stored.object, &rid) {
-            Some(o) => o,
-            None => {
-                return skip(
-                    out,
-                    format!("{method} {uid}: {rid} is not an occurrence of the stored event"),
-                );
-            }
-        }
+        let Some(o) = separate_occurrence(ctx.env, &ctx.prefs, &stored.object, &rid) else {
+            out.log(format!("{method} {uid}: {rid} is not an occurrence of the stored event"));
+            return Ok(());
+        };
+        o
     } else {
         stored.object.clone()
     };
@@ -202,11 +204,11 @@ fn attendee_answer(
         // DECLINECOUNTER for that occurrence finds it; a proposal for the
         // whole event replaces every earlier one.
         let set = FbSet::Offers(ctx.uri().to_string());
-        let only = (!rid.is_empty()).then_some(rid.as_str());
+        let only = only_rid(&rid);
         tx.remove_busy_for_uid(&set, &uid, only)?;
         if let Some(hold) = ctx.prefs.offer_period() {
             let now = ctx.env.clock.now();
-            let (e, _) = super::common::expand_for(ctx.env, &ctx.prefs, obj);
+            let (e, _) = expand_for(ctx.env, &ctx.prefs, obj);
             let offers: Vec<BusyPeriod> = e
                 .occurrences
                 .iter()
@@ -242,13 +244,7 @@ fn organiser_cancel(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<()> {
-    let Some((uid, rid)) = ctx.ids_or_log(out, obj, "CANCEL") else {
-        return Ok(());
-    };
-    if !is_organiser(ctx, obj) {
-        out.log(format!("CANCEL {uid} not recorded: {} is not its organiser", ctx.user));
-        return Ok(());
-    }
+    let Some((uid, rid)) = organiser_ids(ctx, out, obj, "CANCEL") else { return Ok(()) };
     let Some(stored) = stored_for(tx, ctx.uri(), &uid, &rid)? else {
         out.log(format!("CANCEL {uid}: the event is not stored"));
         return Ok(());
@@ -293,20 +289,12 @@ fn organiser_add(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<()> {
-    let Some(uid) = obj.uid() else {
-        {
-            out.log("ADD without UID ignored");
-            return Ok(());
-        }
-    };
+    let Some(uid) = uid_or_log(out, obj, "ADD") else { return Ok(()) };
     if !is_organiser(ctx, obj) || load(tx, ctx.uri(), &uid, "")?.is_none() {
         out.log(format!("ADD {uid} not recorded: not an event {} organises", ctx.user));
         return Ok(());
     }
-    let mut occurrence = obj.clone();
-    if let Some(start) = occurrence.dtstart() {
-        occurrence.set_recurrence_id(&start);
-    }
+    let occurrence = added_occurrence(obj);
     let rid = occurrence.rid_key(&occurrence.zones(ctx.prefs.zone()));
     store_active(ctx.env, tx, ctx.uri(), &occurrence, &uid, &rid)?;
     ctx.rebuild_own(tx, out, &uid)?;
@@ -321,13 +309,7 @@ fn decline_counter(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<()> {
-    let Some((uid, rid)) = ctx.ids_or_log(out, obj, "DECLINECOUNTER") else {
-        return Ok(());
-    };
-    if !is_organiser(ctx, obj) {
-        out.log(format!("DECLINECOUNTER {uid} not recorded: {} is not its organiser", ctx.user));
-        return Ok(());
-    }
+    let Some((uid, rid)) = organiser_ids(ctx, out, obj, "DECLINECOUNTER") else { return Ok(()) };
     let before = tx.counters(ctx.uri(), &uid, &rid)?.len();
     for a in obj.attendees() {
         tx.delete_counters(ctx.uri(), &uid, &rid, Some(a.address.as_str()))?;

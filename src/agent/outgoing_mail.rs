@@ -7,7 +7,7 @@ use super::Env;
 use crate::address::CalAddress;
 use crate::i18n::Lang;
 use crate::ical::{Method, Object, build_calendar};
-use crate::mail::compose::{CalendarAttachment, Composer};
+use crate::mail::compose::CalendarAttachment;
 use crate::store::OutboxMessage;
 
 /// A calendar part for another party.
@@ -63,12 +63,7 @@ impl Outcome {
     /// appends them to the outbox (as "send" messages).
     pub fn compose_parts(&mut self, env: &Env<'_>) {
         let sender = env.sender_email();
-        let composer = Composer {
-            from: &sender,
-            ids: env.ids,
-            now: env.clock.now(),
-            fold: env.config.fold_length(),
-        };
+        let composer = env.composer(&sender);
         let mut recipients: Vec<CalAddress> = Vec::new();
         for p in &self.parts {
             if !recipients.contains(&p.to) {

@@ -4,23 +4,22 @@
 //! free/busy through `freebusy.rs`. Ends with the mailbox copy per the
 //! `incoming` preference. Performs I/O through the transaction only.
 
-use super::common::{self, load, rebuild_busy, sent_by};
+use super::common::{
+    self, added_occurrence, label, load, only_rid, organizer_or_log, rebuild_own_busy,
+    refresh_for_add, sent_by, uid_or_log,
+};
 use super::events::{
     mark_cancelled, record_other_busy, remove_others_busy, store_active, stored_for,
 };
 use super::maintenance::person_busy;
-use super::outgoing_mail::OutPart;
 use super::{Env, Outcome, freebusy, mailbox, person_reply, prefs};
 use crate::address::CalAddress;
 use crate::config::prefs::{AddResponse, Prefs};
 use crate::error::InfraResult;
 use crate::freebusy::{FbSet, publish_object};
 use crate::i18n::{Lang, Text, tr};
-use crate::ical::{ComponentKind, Method, Object, Param, Role};
-use crate::itip::{
-    check_from_organizer, check_sent_by_continuity, newness, organiser_change_allowed,
-    refresh_request,
-};
+use crate::ical::{ComponentKind, Method, Object, Param, Participant, Role};
+use crate::itip::{check_sent_by_continuity, newness, organiser_change_allowed, refresh_request};
 use crate::mail::InboundMessage;
 use crate::mail::items::ItemsOutcome;
 use crate::store::StoreTx;
@@ -61,20 +60,8 @@ impl PCtx<'_, '_> {
         out: &mut Outcome,
         uid: &str,
     ) -> InfraResult<()> {
-        let user = self.user.clone();
-        let rule = move |o: &Object| person_busy(o, &user);
-        if rebuild_busy(
-            self.env,
-            tx,
-            self.uri(),
-            &FbSet::Own(self.uri().to_string()),
-            uid,
-            &self.prefs,
-            &rule,
-        )? {
-            out.freebusy_changed.push(self.uri().to_string());
-        }
-        Ok(())
+        let rule = |o: &Object| person_busy(o, self.user);
+        rebuild_own_busy(self.env, tx, out, self.uri(), uid, &self.prefs, &rule)
     }
 
     /// UID and RECURRENCE-ID key of an object; logs and gives `None`
@@ -85,13 +72,8 @@ impl PCtx<'_, '_> {
         obj: &Object,
         what: &str,
     ) -> Option<(String, String)> {
-        match obj.uid() {
-            Some(uid) => Some((uid, obj.rid_key(&obj.zones(self.prefs.zone())))),
-            None => {
-                out.log(format!("{what} without UID ignored"));
-                None
-            }
-        }
+        let uid = uid_or_log(out, obj, what)?;
+        Some((uid, obj.rid_key(&obj.zones(self.prefs.zone()))))
     }
 
     /// For a message to the organiser (REPLY, COUNTER, REFRESH): its ids and
@@ -101,7 +83,7 @@ impl PCtx<'_, '_> {
         out: &mut Outcome,
         obj: &Object,
         what: &str,
-    ) -> Option<(String, String, Vec<crate::ical::Participant>)> {
+    ) -> Option<(String, String, Vec<Participant>)> {
         let (uid, rid) = self.ids_or_log(out, obj, what)?;
         match crate::itip::check_to_organizer(obj, self.senders, self.user) {
             Ok(f) => Some((uid, rid, f)),
@@ -199,7 +181,7 @@ pub fn process(
                 None
             }
             (ComponentKind::FreeBusy, m @ (Method::Publish | Method::Reply)) => {
-                let recorded = freebusy::record(env, tx, &mut out, recipient, ctx.senders, obj, m)?;
+                let recorded = freebusy::record(tx, &mut out, recipient, ctx.senders, obj, m)?;
                 (recorded && ctx.prefs.notify_freebusy()).then(|| Notice {
                     text: if *m == Method::Publish {
                         Text::FreeBusyUpdate
@@ -296,10 +278,6 @@ fn notice_texts(ctx: &PCtx<'_, '_>, notices: &[Notice]) -> Vec<String> {
         .collect()
 }
 
-fn label(uid: &str, rid: &str) -> String {
-    if rid.is_empty() { uid.to_string() } else { format!("{uid} ({rid})") }
-}
-
 /// REQUEST (queue = true) and PUBLISH (queue = false).
 fn request(
     ctx: &PCtx<'_, '_>,
@@ -311,12 +289,8 @@ fn request(
     let what = if queue { "REQUEST" } else { "PUBLISH" };
     let Some((uid, rid)) = ctx.ids_or_log(out, obj, what) else { return Ok(None) };
     let l = label(&uid, &rid);
-    let org = match check_from_organizer(obj, ctx.senders, ctx.user, false) {
-        Ok(o) => o,
-        Err(e) => {
-            out.log(format!("{what} {l} not acted on: {e}"));
-            return Ok(None);
-        }
+    let Some(org) = organizer_or_log(out, obj, ctx.senders, ctx.user, false, what, &l) else {
+        return Ok(None);
     };
     let self_copy = org.address == *ctx.user;
     if queue
@@ -381,12 +355,8 @@ fn cancel(
 ) -> InfraResult<Option<Notice>> {
     let Some((uid, rid)) = ctx.ids_or_log(out, obj, "CANCEL") else { return Ok(None) };
     let l = label(&uid, &rid);
-    let org = match check_from_organizer(obj, ctx.senders, ctx.user, false) {
-        Ok(o) => o,
-        Err(e) => {
-            out.log(format!("CANCEL {l} not acted on: {e}"));
-            return Ok(None);
-        }
+    let Some(org) = organizer_or_log(out, obj, ctx.senders, ctx.user, false, "CANCEL", &l) else {
+        return Ok(None);
     };
     let self_copy = org.address == *ctx.user;
     if !self_copy && !obj.has_attendee(ctx.user) {
@@ -417,11 +387,8 @@ fn cancel(
     tx.dequeue_request(ctx.uri(), &uid, &rid, None)?;
     tx.delete_counters(ctx.uri(), &uid, &rid, None)?;
     ctx.rebuild_own(tx, out, &uid)?;
-    if self_copy {
-        remove_others_busy(tx, ctx.uri(), &uid, &rid, None)?;
-    } else {
-        remove_others_busy(tx, ctx.uri(), &uid, &rid, Some(std::slice::from_ref(&org.address)))?;
-    }
+    let only = (!self_copy).then(|| std::slice::from_ref(&org.address));
+    remove_others_busy(tx, ctx.uri(), &uid, &rid, only)?;
     out.handled = true;
     out.log(format!(
         "CANCEL {l} from {}: {}",
@@ -437,21 +404,14 @@ fn add(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<Option<Notice>> {
-    let Some(uid) = obj.uid() else {
-        out.log("ADD without UID ignored");
-        return Ok(None);
-    };
+    let Some(uid) = uid_or_log(out, obj, "ADD") else { return Ok(None) };
     let mode = ctx.prefs.add_response();
     if mode == AddResponse::Ignore {
         out.log(format!("ADD {uid} ignored (add_method_response = ignore)"));
         return Ok(None);
     }
-    let org = match check_from_organizer(obj, ctx.senders, ctx.user, true) {
-        Ok(o) => o,
-        Err(e) => {
-            out.log(format!("ADD {uid} not acted on: {e}"));
-            return Ok(None);
-        }
+    let Some(org) = organizer_or_log(out, obj, ctx.senders, ctx.user, true, "ADD", &uid) else {
+        return Ok(None);
     };
     let parent = load(tx, ctx.uri(), &uid, "")?;
     if parent.is_none() || mode == AddResponse::Refresh {
@@ -460,25 +420,10 @@ fn add(
             refresh_request(&base, ctx.user, sent_by(ctx.env, ctx.user), &ctx.env.clock.now());
         ctx.name_user(&mut refresh, Role::Attendee);
         let lang = ctx.lang_for(tx, &org.address)?;
-        out.parts.push(OutPart {
-            to: org.address.clone(),
-            method: Method::Refresh,
-            object: refresh,
-            text: None,
-            lang,
-        });
-        out.handled = true;
-        out.log(format!(
-            "ADD {uid}: {} — REFRESH sent to {}",
-            if parent.is_none() { "unknown event" } else { "add_method_response = refresh" },
-            org.address
-        ));
+        refresh_for_add(out, &uid, &org.address, refresh, lang, parent.is_none());
         return Ok(None);
     }
-    let mut occurrence = obj.clone();
-    if let Some(start) = occurrence.dtstart() {
-        occurrence.set_recurrence_id(&start);
-    }
+    let occurrence = added_occurrence(obj);
     let rid = occurrence.rid_key(&occurrence.zones(ctx.prefs.zone()));
     store_active(ctx.env, tx, ctx.uri(), &occurrence, &uid, &rid)?;
     record_other_busy(ctx.env, tx, ctx.uri(), &ctx.prefs, &org.address, &occurrence, &uid, &rid)?;
@@ -496,15 +441,10 @@ fn decline_counter(
     obj: &Object,
 ) -> InfraResult<Option<Notice>> {
     let Some((uid, rid)) = ctx.ids_or_log(out, obj, "DECLINECOUNTER") else { return Ok(None) };
-    if let Err(e) = check_from_organizer(obj, ctx.senders, ctx.user, true) {
-        out.log(format!("DECLINECOUNTER {uid} not acted on: {e}"));
+    if organizer_or_log(out, obj, ctx.senders, ctx.user, true, "DECLINECOUNTER", &uid).is_none() {
         return Ok(None);
     }
-    let n = tx.remove_busy_for_uid(
-        &FbSet::Offers(ctx.uri().to_string()),
-        &uid,
-        if rid.is_empty() { None } else { Some(&rid) },
-    )?;
+    let n = tx.remove_busy_for_uid(&FbSet::Offers(ctx.uri().to_string()), &uid, only_rid(&rid))?;
     out.handled = true;
     out.log(format!("DECLINECOUNTER {uid}: {n} offered period(s) released"));
     Ok(Some(Notice { text: Text::CounterDeclined, link: Some((uid, rid)) }))

@@ -4,7 +4,12 @@
 //! DECLINECOUNTER releasing an offer; free/busy answered. Performs I/O
 //! through the transaction only.
 
-use super::common::{self, load, load_recurrences, rebuild_busy, store_event};
+use super::common::{
+    self, added_occurrence, load, only_rid, organizer_or_log, rebuild_own_busy, refresh_for_add,
+    sent_by, store_event, uid_or_log,
+};
+use super::events::mark_cancelled;
+use super::maintenance::resource_busy;
 use super::outgoing_mail::OutPart;
 use super::view::TxView;
 use super::{Env, Outcome, approval, freebusy, prefs};
@@ -13,14 +18,14 @@ use crate::config::prefs::{AddResponse, Prefs};
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet};
 use crate::i18n::{Lang, Text, tr};
-use crate::ical::{ComponentKind, Method, Object, PartStat, Transp};
+use crate::ical::{ComponentKind, Method, Object, PartStat};
 use crate::itip::{
-    attendee_reply, check_from_organizer, check_sent_by_continuity, identity, newness,
-    organiser_change_allowed, refresh_request,
+    attendee_reply, check_sent_by_continuity, identity, newness, organiser_change_allowed,
+    refresh_request,
 };
 use crate::mail::InboundMessage;
 use crate::mail::items::ItemsOutcome;
-use crate::policy::{self, Booking, Cancellation, Decision, Effect, Verdict};
+use crate::policy::{self, Booking, Cancellation, Decision, Effect, FunctionCall, Verdict};
 use crate::store::{DecisionRecord, ObjectStatus, StoreTx};
 
 /// Everything the handlers of one message share.
@@ -30,6 +35,19 @@ struct Ctx<'a, 'e> {
     prefs: Prefs,
     senders: &'a [CalAddress],
     msg: &'a InboundMessage,
+}
+
+impl Ctx<'_, '_> {
+    /// Rebuilds the resource's own busy time (its bookings) for an event.
+    fn rebuild_own(&self, tx: &mut dyn StoreTx, out: &mut Outcome, uid: &str) -> InfraResult<()> {
+        let rule = |o: &Object| resource_busy(o, self.user);
+        rebuild_own_busy(self.env, tx, out, self.user.as_str(), uid, &self.prefs, &rule)
+    }
+
+    /// Whether a stored object is one of the resource's bookings.
+    fn is_booked(&self, s: &common::Stored) -> bool {
+        s.status == ObjectStatus::Active && resource_busy(&s.object, self.user).is_some()
+    }
 }
 
 /// Processes a message for a resource.
@@ -79,15 +97,7 @@ pub fn process(
                 )?;
             }
             (ComponentKind::FreeBusy, Method::Publish) => {
-                freebusy::record(
-                    env,
-                    tx,
-                    &mut out,
-                    recipient,
-                    ctx.senders,
-                    &item.object,
-                    &item.method,
-                )?;
+                freebusy::record(tx, &mut out, recipient, ctx.senders, &item.object, &item.method)?;
             }
             (ComponentKind::FreeBusy, m) => out.log(format!("free/busy {m} ignored by resources")),
             (ComponentKind::Event, Method::Request) => {
@@ -139,16 +149,24 @@ fn override_rids(items: &ItemsOutcome, parent: &Object, ctx: &Ctx<'_, '_>) -> Ve
         .collect()
 }
 
-fn partstat_of(obj: &Object, who: &CalAddress) -> Option<PartStat> {
-    obj.attendee(who).and_then(|a| a.partstat)
+/// The resource's policy chain (the `scheduling_function` preference).
+pub(crate) fn scheduling_functions(prefs: &Prefs) -> Result<Vec<FunctionCall>, String> {
+    policy::parse_functions(prefs.get("scheduling_function").unwrap_or("schedule_in_freebusy"))
 }
 
-/// Whether a stored object counts as booked time for the resource.
-fn booked(user: &CalAddress) -> impl Fn(&Object) -> Option<Transp> + '_ {
-    move |o: &Object| match partstat_of(o, user) {
-        Some(PartStat::Accepted) | Some(PartStat::Tentative) => Some(Transp::Opaque),
-        _ => None,
-    }
+/// Releases a booking that no longer holds: lets the policy chain undo
+/// what it recorded when confirming it.
+pub(crate) fn retract_booking(
+    env: &Env<'_>,
+    tx: &mut dyn StoreTx,
+    calls: &[FunctionCall],
+    c: &Cancellation,
+) -> InfraResult<()> {
+    let effects = {
+        let view = TxView { tx: &*tx, prefs: env.prefs };
+        policy::retract(calls, c, &view)?
+    };
+    apply_effects(tx, &effects)
 }
 
 fn request(
@@ -162,19 +180,11 @@ fn request(
     let env = ctx.env;
     let user = ctx.user.as_str();
     let what = if from_add { "ADD" } else { "REQUEST" };
-    let Some(uid) = obj.uid() else {
-        out.log(format!("{what} without UID ignored"));
+    let Some(uid) = uid_or_log(out, obj, what) else { return Ok(()) };
+    let rid = obj.rid_key(&obj.zones(ctx.prefs.zone()));
+    let label = common::label(&uid, &rid);
+    let Some(org) = organizer_or_log(out, obj, ctx.senders, ctx.user, true, what, &label) else {
         return Ok(());
-    };
-    let zones = obj.zones(ctx.prefs.zone());
-    let rid = obj.rid_key(&zones);
-    let label = if rid.is_empty() { uid.clone() } else { format!("{uid} ({rid})") };
-    let org = match check_from_organizer(obj, ctx.senders, ctx.user, true) {
-        Ok(o) => o,
-        Err(e) => {
-            out.log(format!("{what} {label} not acted on: {e}"));
-            return Ok(());
-        }
     };
     let stored = load(tx, user, &uid, &rid)?;
     if !from_add {
@@ -207,9 +217,7 @@ fn request(
     }
     let now = env.clock.now();
     tx.purge_expired(&FbSet::Offers(user.to_string()), now)?;
-    let was_booked = stored
-        .as_ref()
-        .is_some_and(|s| s.status == ObjectStatus::Active && booked(ctx.user)(&s.object).is_some());
+    let was_booked = stored.as_ref().is_some_and(|s| ctx.is_booked(s));
 
     let mut booking = Booking {
         resource: ctx.user.clone(),
@@ -228,9 +236,7 @@ fn request(
     booking.recompute();
     booking.occurrences.retain(|o| !overrides.contains(&o.rid));
 
-    let calls = policy::parse_functions(
-        ctx.prefs.get("scheduling_function").unwrap_or("schedule_in_freebusy"),
-    );
+    let calls = scheduling_functions(&ctx.prefs);
     let decision = match (&calls, booking.truncated) {
         (Err(e), _) => Decision {
             verdict: Verdict::Decline,
@@ -256,7 +262,7 @@ fn request(
     };
     let calls = calls.unwrap_or_default();
     let lang = common::requester_lang(ctx.env, ctx.msg, ctx.prefs.lang(), tx, Some(&org.address))?;
-    let sent_by = (env.agent_address != *ctx.user).then_some(&env.agent_address);
+    let sent_by = sent_by(env, ctx.user);
     let mut reply_parts: Vec<(Method, Object)> = Vec::new();
 
     match &decision.verdict {
@@ -287,37 +293,23 @@ fn request(
                 }
             }
             tx.remove_busy_for_uid(&FbSet::Offers(user.to_string()), &uid, None)?;
-            if rebuild_busy(
-                env,
-                tx,
-                user,
-                &FbSet::Own(user.to_string()),
-                &uid,
-                &ctx.prefs,
-                &booked(ctx.user),
-            )? {
-                out.freebusy_changed.push(user.to_string());
-            }
-            let view_effects = {
-                let view = TxView { tx: &*tx, prefs: env.prefs };
-                if status == PartStat::Declined {
-                    if was_booked {
-                        let c = Cancellation {
-                            resource: ctx.user.clone(),
-                            uid: uid.clone(),
-                            rid: rid.clone(),
-                            organizer: org.address.clone(),
-                            stored: stored.as_ref().map(|s| s.object.clone()),
-                        };
-                        policy::retract(&calls, &c, &view)?
-                    } else {
-                        Vec::new()
-                    }
-                } else {
+            ctx.rebuild_own(tx, out, &uid)?;
+            if status != PartStat::Declined {
+                let effects = {
+                    let view = TxView { tx: &*tx, prefs: env.prefs };
                     policy::confirm(&calls, &booking, &view)?
-                }
-            };
-            apply_effects(tx, &view_effects)?;
+                };
+                apply_effects(tx, &effects)?;
+            } else if was_booked {
+                let c = Cancellation {
+                    resource: ctx.user.clone(),
+                    uid: uid.clone(),
+                    rid: rid.clone(),
+                    organizer: org.address.clone(),
+                    stored: stored.as_ref().map(|s| s.object.clone()),
+                };
+                retract_booking(env, tx, &calls, &c)?;
+            }
             reply_parts.push((
                 Method::Reply,
                 attendee_reply(&stored_obj, ctx.user, status, sent_by, &now),
@@ -326,17 +318,8 @@ fn request(
         }
         Verdict::Counter => {
             if let Some(hold) = ctx.prefs.offer_period() {
-                let offers: Vec<BusyPeriod> = booking
-                    .occurrences
-                    .iter()
-                    .map(|o| {
-                        let mut p = BusyPeriod::new(o.start, o.end, &uid, &o.rid);
-                        p.expires = Some(now + hold);
-                        p.organizer = org.address.to_string();
-                        p.summary = booking.object.summary().unwrap_or_default();
-                        p
-                    })
-                    .collect();
+                let summary = booking.object.summary().unwrap_or_default();
+                let offers = held_periods(&booking, &uid, &org.address, now + hold, &summary);
                 let set = FbSet::Offers(user.to_string());
                 tx.remove_busy_for_uid(&set, &uid, None)?;
                 tx.add_busy(&set, &offers)?;
@@ -356,17 +339,8 @@ fn request(
                 .get("delegate_hold")
                 .and_then(crate::config::prefs::parse_duration)
                 .unwrap_or(chrono::Duration::hours(1));
-            let held: Vec<BusyPeriod> = booking
-                .occurrences
-                .iter()
-                .map(|o| {
-                    let mut p = BusyPeriod::new(o.start, o.end, &uid, &o.rid);
-                    p.expires = Some(now + hold);
-                    p.organizer = org.address.to_string();
-                    p.summary = format!("held for delegation from {}", ctx.user);
-                    p
-                })
-                .collect();
+            let summary = format!("held for delegation from {}", ctx.user);
+            let held = held_periods(&booking, &uid, &org.address, now + hold, &summary);
             tx.remove_busy_for_uid(&FbSet::Offers(to.to_string()), &uid, None)?;
             tx.add_busy(&FbSet::Offers(to.to_string()), &held)?;
             // The resource neither stores nor books: the delegate does when it accepts.
@@ -463,6 +437,28 @@ fn request(
     Ok(())
 }
 
+/// The booking's occurrences as periods held until `expires`: offers made
+/// with a COUNTER, or a delegate's time held for it.
+fn held_periods(
+    booking: &Booking,
+    uid: &str,
+    organizer: &CalAddress,
+    expires: chrono::DateTime<chrono::Utc>,
+    summary: &str,
+) -> Vec<BusyPeriod> {
+    booking
+        .occurrences
+        .iter()
+        .map(|o| {
+            let mut p = BusyPeriod::new(o.start, o.end, uid, &o.rid);
+            p.expires = Some(expires);
+            p.organizer = organizer.to_string();
+            p.summary = summary.to_string();
+            p
+        })
+        .collect()
+}
+
 /// The text part of a reply: the reason in the requester's language, with
 /// the specific one (which limit, which occurrences) when there is one.
 fn explanation(lang: Lang, d: &Decision) -> String {
@@ -532,18 +528,12 @@ fn cancel(
 ) -> InfraResult<()> {
     let env = ctx.env;
     let user = ctx.user.as_str();
-    let Some(uid) = obj.uid() else {
-        out.log("CANCEL without UID ignored");
-        return Ok(());
-    };
+    let Some(uid) = uid_or_log(out, obj, "CANCEL") else { return Ok(()) };
     let rid = obj.rid_key(&obj.zones(ctx.prefs.zone()));
-    let label = if rid.is_empty() { uid.clone() } else { format!("{uid} ({rid})") };
-    let org = match check_from_organizer(obj, ctx.senders, ctx.user, true) {
-        Ok(o) => o,
-        Err(e) => {
-            out.log(format!("CANCEL {label} not acted on: {e}"));
-            return Ok(());
-        }
+    let label = common::label(&uid, &rid);
+    let Some(org) = organizer_or_log(out, obj, ctx.senders, ctx.user, true, "CANCEL", &label)
+    else {
+        return Ok(());
     };
     let parent = load(tx, user, &uid, "")?;
     let stored = if rid.is_empty() {
@@ -568,62 +558,13 @@ fn cancel(
         ));
         return Ok(());
     }
-    let was_booked =
-        booked(ctx.user)(&stored.object).is_some() && stored.status == ObjectStatus::Active;
-    let now = env.clock.now();
-    if rid.is_empty() {
-        tx.put_object(
-            user,
-            &crate::store::StoredObject {
-                uid: uid.clone(),
-                rid: String::new(),
-                status: ObjectStatus::Cancelled,
-                text: obj.to_ics(),
-            },
-            now,
-        )?;
-        for r in load_recurrences(tx, user, &uid)? {
-            tx.put_object(
-                user,
-                &crate::store::StoredObject {
-                    uid: uid.clone(),
-                    rid: r.rid.clone(),
-                    status: ObjectStatus::Cancelled,
-                    text: r.object.to_ics(),
-                },
-                now,
-            )?;
-        }
-        tx.remove_busy_for_uid(&FbSet::Offers(user.to_string()), &uid, None)?;
-    } else {
-        tx.put_object(
-            user,
-            &crate::store::StoredObject {
-                uid: uid.clone(),
-                rid: rid.clone(),
-                status: ObjectStatus::Cancelled,
-                text: obj.to_ics(),
-            },
-            now,
-        )?;
-        tx.remove_busy_for_uid(&FbSet::Offers(user.to_string()), &uid, Some(&rid))?;
-    }
-    if rebuild_busy(
-        env,
-        tx,
-        user,
-        &FbSet::Own(user.to_string()),
-        &uid,
-        &ctx.prefs,
-        &booked(ctx.user),
-    )? {
-        out.freebusy_changed.push(user.to_string());
-    }
+    let was_booked = ctx.is_booked(&stored);
+    // A whole event cancels its separately stored occurrences too.
+    mark_cancelled(env, tx, user, &uid, &rid, obj)?;
+    tx.remove_busy_for_uid(&FbSet::Offers(user.to_string()), &uid, only_rid(&rid))?;
+    ctx.rebuild_own(tx, out, &uid)?;
     if was_booked {
-        let calls = policy::parse_functions(
-            ctx.prefs.get("scheduling_function").unwrap_or("schedule_in_freebusy"),
-        )
-        .unwrap_or_default();
+        let calls = scheduling_functions(&ctx.prefs).unwrap_or_default();
         let c = Cancellation {
             resource: ctx.user.clone(),
             uid: uid.clone(),
@@ -631,11 +572,7 @@ fn cancel(
             organizer: org.address.clone(),
             stored: Some(stored.object.clone()),
         };
-        let effects = {
-            let view = TxView { tx: &*tx, prefs: env.prefs };
-            policy::retract(&calls, &c, &view)?
-        };
-        apply_effects(tx, &effects)?;
+        retract_booking(env, tx, &calls, &c)?;
     }
     out.handled = true;
     out.log(format!("CANCEL {label} from {}: cancelled, booking released", org.address));
@@ -649,16 +586,9 @@ fn add(
     obj: &Object,
 ) -> InfraResult<()> {
     let env = ctx.env;
-    let Some(uid) = obj.uid() else {
-        out.log("ADD without UID ignored");
+    let Some(uid) = uid_or_log(out, obj, "ADD") else { return Ok(()) };
+    let Some(org) = organizer_or_log(out, obj, ctx.senders, ctx.user, true, "ADD", &uid) else {
         return Ok(());
-    };
-    let org = match check_from_organizer(obj, ctx.senders, ctx.user, true) {
-        Ok(o) => o,
-        Err(e) => {
-            out.log(format!("ADD {uid} not acted on: {e}"));
-            return Ok(());
-        }
     };
     let parent = load(tx, ctx.user.as_str(), &uid, "")?;
     let mode = ctx.prefs.add_response();
@@ -668,33 +598,16 @@ fn add(
     }
     if parent.is_none() || mode == AddResponse::Refresh {
         let now = env.clock.now();
-        let sent_by = (env.agent_address != *ctx.user).then_some(&env.agent_address);
         let base = parent.as_ref().map(|p| p.object.clone()).unwrap_or_else(|| obj.clone());
-        let refresh = refresh_request(&base, ctx.user, sent_by, &now);
+        let refresh = refresh_request(&base, ctx.user, sent_by(env, ctx.user), &now);
         let lang =
             common::requester_lang(ctx.env, ctx.msg, ctx.prefs.lang(), tx, Some(&org.address))?;
-        out.parts.push(OutPart {
-            to: org.address.clone(),
-            method: Method::Refresh,
-            object: refresh,
-            text: None,
-            lang,
-        });
-        out.handled = true;
-        out.log(format!(
-            "ADD {uid}: {} — REFRESH sent to {}",
-            if parent.is_none() { "unknown event" } else { "add_method_response = refresh" },
-            org.address
-        ));
+        refresh_for_add(out, &uid, &org.address, refresh, lang, parent.is_none());
         return Ok(());
     }
-    // add: the added occurrence becomes a separately stored occurrence
-    // (RECURRENCE-ID := DTSTART) and is decided on like a request.
-    let mut occurrence = obj.clone();
-    if let Some(start) = occurrence.dtstart() {
-        occurrence.set_recurrence_id(&start);
-    }
-    request(ctx, tx, out, &occurrence, &[], true)
+    // add: the added occurrence becomes a separately stored occurrence and
+    // is decided on like a request.
+    request(ctx, tx, out, &added_occurrence(obj), &[], true)
 }
 
 fn decline_counter(
@@ -703,20 +616,12 @@ fn decline_counter(
     out: &mut Outcome,
     obj: &Object,
 ) -> InfraResult<()> {
-    let Some(uid) = obj.uid() else {
-        out.log("DECLINECOUNTER without UID ignored");
-        return Ok(());
-    };
-    if let Err(e) = check_from_organizer(obj, ctx.senders, ctx.user, true) {
-        out.log(format!("DECLINECOUNTER {uid} not acted on: {e}"));
+    let Some(uid) = uid_or_log(out, obj, "DECLINECOUNTER") else { return Ok(()) };
+    if organizer_or_log(out, obj, ctx.senders, ctx.user, true, "DECLINECOUNTER", &uid).is_none() {
         return Ok(());
     }
     let rid = obj.rid_key(&obj.zones(ctx.prefs.zone()));
-    let n = tx.remove_busy_for_uid(
-        &FbSet::Offers(ctx.user.to_string()),
-        &uid,
-        if rid.is_empty() { None } else { Some(&rid) },
-    )?;
+    let n = tx.remove_busy_for_uid(&FbSet::Offers(ctx.user.to_string()), &uid, only_rid(&rid))?;
     out.handled = true;
     out.log(format!("DECLINECOUNTER {uid}: {n} offered period(s) released"));
     Ok(())
