@@ -74,38 +74,28 @@ fn a_busy_store_is_a_temporary_failure() {
     assert_eq!(first.status, 0, "{}", first.stderr);
     let conn = rusqlite::Connection::open(&store).unwrap();
     conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let deliver = || {
+        util::run(
+            "imip_resource",
+            &args(&[
+                "-c",
+                cfg.to_str().unwrap(),
+                "-S",
+                store.to_str().unwrap(),
+                "-d",
+                "-o",
+                "room@example.com",
+            ]),
+            &request(),
+            &env(),
+        )
+    };
     let t = std::time::Instant::now();
-    let out = util::run(
-        "imip_resource",
-        &args(&[
-            "-c",
-            cfg.to_str().unwrap(),
-            "-S",
-            store.to_str().unwrap(),
-            "-d",
-            "-o",
-            "room@example.com",
-        ]),
-        &request(),
-        &env(),
-    );
+    let out = deliver();
     assert_eq!(out.status, 75, "{}", out.stderr);
     assert!(t.elapsed() < std::time::Duration::from_secs(10));
     conn.execute_batch("ROLLBACK").unwrap();
-    let out = util::run(
-        "imip_resource",
-        &args(&[
-            "-c",
-            cfg.to_str().unwrap(),
-            "-S",
-            store.to_str().unwrap(),
-            "-d",
-            "-o",
-            "room@example.com",
-        ]),
-        &request(),
-        &env(),
-    );
+    let out = deliver();
     assert_eq!(out.status, 0, "{}", out.stderr);
 }
 

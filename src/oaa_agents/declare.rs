@@ -43,63 +43,51 @@ struct Template {
     user_is_output: bool,
 }
 
+impl Template {
+    /// A template for people and resources, the user its first argument.
+    const fn for_users(
+        name: &'static str,
+        args: &'static [&'static str],
+        specs: fn() -> Vec<ArgSpec>,
+    ) -> Template {
+        Template { name, args, specs, user: 0, resource_only: false, user_is_output: false }
+    }
+
+    /// A template for resources only, the resource its first argument.
+    const fn for_resources(
+        name: &'static str,
+        args: &'static [&'static str],
+        specs: fn() -> Vec<ArgSpec>,
+    ) -> Template {
+        Template { resource_only: true, ..Template::for_users(name, args, specs) }
+    }
+}
+
 const PROCEDURES: &[Template] = &[
-    Template {
-        name: "freebusy",
-        args: &["User", "Start", "End", "Periods"],
-        specs: || vec![req("atom"), req("atom"), req("atom"), out("list")],
-        user: 0,
-        resource_only: false,
-        user_is_output: false,
-    },
-    Template {
-        name: "available",
-        args: &["User", "Start", "End"],
-        specs: || vec![req("atom"), req("atom"), req("atom")],
-        user: 0,
-        resource_only: false,
-        user_is_output: false,
-    },
-    Template {
-        name: "suggest",
-        args: &["User", "Duration", "After", "Slot"],
-        specs: || vec![req("atom"), req("atomic"), req("atom"), out("compound")],
-        user: 0,
-        resource_only: false,
-        user_is_output: false,
-    },
-    Template {
-        name: "event",
-        args: &["User", "Uid", "Summary", "Start", "End", "PartStat"],
-        specs: || {
-            vec![req("atom"), opt("atom"), opt("atom"), opt("atom"), opt("atom"), opt("atom")]
-        },
-        user: 0,
-        resource_only: false,
-        user_is_output: false,
-    },
-    Template {
-        name: "preference",
-        args: &["User", "Name", "Value"],
-        specs: || vec![req("atom"), opt("atom"), opt("atomic")],
-        user: 0,
-        resource_only: false,
-        user_is_output: false,
-    },
-    Template {
-        name: "book",
-        args: &["Resource", "Organizer", "Start", "End", "Summary", "Decision"],
-        specs: || {
-            vec![req("atom"), req("atom"), req("atom"), req("atom"), req("atomic"), opt("atom")]
-        },
-        user: 0,
-        resource_only: true,
-        user_is_output: false,
-    },
-    Template {
-        name: "book",
-        args: &["Resource", "Organizer", "Start", "End", "Summary", "Decision", "Uid"],
-        specs: || {
+    Template::for_users("freebusy", &["User", "Start", "End", "Periods"], || {
+        vec![req("atom"), req("atom"), req("atom"), out("list")]
+    }),
+    Template::for_users("available", &["User", "Start", "End"], || {
+        vec![req("atom"), req("atom"), req("atom")]
+    }),
+    Template::for_users("suggest", &["User", "Duration", "After", "Slot"], || {
+        vec![req("atom"), req("atomic"), req("atom"), out("compound")]
+    }),
+    Template::for_users("event", &["User", "Uid", "Summary", "Start", "End", "PartStat"], || {
+        vec![req("atom"), opt("atom"), opt("atom"), opt("atom"), opt("atom"), opt("atom")]
+    }),
+    Template::for_users("preference", &["User", "Name", "Value"], || {
+        vec![req("atom"), opt("atom"), opt("atomic")]
+    }),
+    Template::for_resources(
+        "book",
+        &["Resource", "Organizer", "Start", "End", "Summary", "Decision"],
+        || vec![req("atom"), req("atom"), req("atom"), req("atom"), req("atomic"), opt("atom")],
+    ),
+    Template::for_resources(
+        "book",
+        &["Resource", "Organizer", "Start", "End", "Summary", "Decision", "Uid"],
+        || {
             vec![
                 req("atom"),
                 req("atom"),
@@ -110,10 +98,7 @@ const PROCEDURES: &[Template] = &[
                 opt("atom"),
             ]
         },
-        user: 0,
-        resource_only: true,
-        user_is_output: false,
-    },
+    ),
     Template {
         name: "book_any",
         args: &["Requirements", "Organizer", "Start", "End", "Summary", "Resource", "Decision"],

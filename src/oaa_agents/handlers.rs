@@ -160,19 +160,18 @@ pub fn suggest(svc: &Service, goal: &Term) -> Vec<Term> {
     )
 }
 
-/// Whether `requester` may read `user`'s details.
-fn owner(requester: Option<&str>, user: &CalAddress) -> bool {
-    acting_for(requester).as_ref() == Some(user)
+/// The served user named by `user`, when `requester` acts for them (only
+/// the owner may read a user's details).
+fn owned_user(svc: &Service, user: &Term, requester: Option<&str>) -> Option<CalAddress> {
+    let (user, _) = svc.user(user)?;
+    (acting_for(requester).as_ref() == Some(&user)).then_some(user)
 }
 
 /// `event(User, Uid, Summary, Start, End, PartStat)`: the owner's events,
 /// one solution per occurrence.
 pub fn event(svc: &Service, goal: &Term, requester: Option<&str>) -> Vec<Term> {
     let a = goal.args();
-    let Some((user, _)) = svc.user(&a[0]) else { return Vec::new() };
-    if !owner(requester, &user) {
-        return Vec::new();
-    }
+    let Some(user) = owned_user(svc, &a[0], requester) else { return Vec::new() };
     logged(
         "event/6",
         (|| {
@@ -205,10 +204,7 @@ pub fn event(svc: &Service, goal: &Term, requester: Option<&str>) -> Vec<Term> {
 /// `preference(User, Name, Value)`: the owner's effective preferences.
 pub fn preference(svc: &Service, goal: &Term, requester: Option<&str>) -> Vec<Term> {
     let a = goal.args();
-    let Some((user, _)) = svc.user(&a[0]) else { return Vec::new() };
-    if !owner(requester, &user) {
-        return Vec::new();
-    }
+    let Some(user) = owned_user(svc, &a[0], requester) else { return Vec::new() };
     logged(
         "preference/3",
         (|| {

@@ -52,6 +52,26 @@ impl Hash for Term {
     }
 }
 
+/// When `x` and `y` are compound terms of the same shape (functor or kind,
+/// and length), pushes their corresponding subterms and returns true.
+fn push_children<'t>(x: &'t Term, y: &'t Term, stack: &mut Vec<(&'t Term, &'t Term)>) -> bool {
+    let (xs, ys) = match (x, y) {
+        (Term::Struct(f, xs), Term::Struct(g, ys)) if f == g => (xs, ys),
+        (Term::List(xs), Term::List(ys)) => (xs, ys),
+        (Term::PartialList(xs, s), Term::PartialList(ys, t)) if xs.len() == ys.len() => {
+            stack.push((s, t));
+            (xs, ys)
+        }
+        (Term::Group(k, xs), Term::Group(l, ys)) if k == l => (xs, ys),
+        _ => return false,
+    };
+    if xs.len() != ys.len() {
+        return false;
+    }
+    stack.extend(xs.iter().zip(ys.iter()));
+    true
+}
+
 /// True when `a` and `b` are equal up to a consistent renaming of variables.
 pub fn variant(a: &Term, b: &Term) -> bool {
     let mut left: HashMap<&Var, &Var> = HashMap::new();
@@ -69,19 +89,7 @@ pub fn variant(a: &Term, b: &Term) -> bool {
                     return false;
                 }
             }
-            (Term::Struct(f, xs), Term::Struct(g, ys)) if f == g && xs.len() == ys.len() => {
-                stack.extend(xs.iter().zip(ys.iter()))
-            }
-            (Term::List(xs), Term::List(ys)) if xs.len() == ys.len() => {
-                stack.extend(xs.iter().zip(ys.iter()))
-            }
-            (Term::PartialList(xs, s), Term::PartialList(ys, t)) if xs.len() == ys.len() => {
-                stack.push((s, t));
-                stack.extend(xs.iter().zip(ys.iter()));
-            }
-            (Term::Group(k, xs), Term::Group(l, ys)) if k == l && xs.len() == ys.len() => {
-                stack.extend(xs.iter().zip(ys.iter()))
-            }
+            _ if push_children(x, y, &mut stack) => {}
             _ => return false,
         }
     }
@@ -96,19 +104,7 @@ pub fn identical(a: &Term, b: &Term) -> bool {
         match (x, y) {
             (Term::Var(v), Term::Var(w)) if v == w => {}
             (Term::Var(_), _) | (_, Term::Var(_)) => return false,
-            (Term::Struct(f, xs), Term::Struct(g, ys)) if f == g && xs.len() == ys.len() => {
-                stack.extend(xs.iter().zip(ys.iter()))
-            }
-            (Term::List(xs), Term::List(ys)) if xs.len() == ys.len() => {
-                stack.extend(xs.iter().zip(ys.iter()))
-            }
-            (Term::PartialList(xs, s), Term::PartialList(ys, t)) if xs.len() == ys.len() => {
-                stack.push((s, t));
-                stack.extend(xs.iter().zip(ys.iter()));
-            }
-            (Term::Group(k, xs), Term::Group(l, ys)) if k == l && xs.len() == ys.len() => {
-                stack.extend(xs.iter().zip(ys.iter()))
-            }
+            _ if push_children(x, y, &mut stack) => {}
             _ => {
                 if !variant(x, y) {
                     return false;

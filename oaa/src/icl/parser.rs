@@ -289,18 +289,7 @@ impl<'a> Parser<'a> {
             return self.node(Term::nil(), 0);
         }
         self.enter()?;
-        let mut items = Vec::new();
-        let mut d = 0;
-        loop {
-            let (t, td) = self.expr(ARG_LEVEL)?;
-            items.push(t);
-            d = d.max(td);
-            if self.tok == Tok::Comma {
-                self.advance()?;
-                continue;
-            }
-            break;
-        }
+        let (items, mut d) = self.items()?;
         let t = if self.tok == Tok::Bar {
             self.advance()?;
             let (tail, td) = self.expr(ARG_LEVEL)?;
@@ -328,18 +317,24 @@ impl<'a> Parser<'a> {
 
     /// Comma-separated terms up to `close` (which is consumed).
     fn sequence(&mut self, close: Tok<'a>, ctx: &str) -> Result<(Vec<Term>, usize), ParseError> {
+        let items = self.items()?;
+        self.expect(close, ctx)?;
+        Ok(items)
+    }
+
+    /// One or more comma-separated terms, up to the first token after them
+    /// that is not a comma (not consumed), with their greatest depth.
+    fn items(&mut self) -> Result<(Vec<Term>, usize), ParseError> {
         let mut items = Vec::new();
         let mut d = 0;
         loop {
             let (t, td) = self.expr(ARG_LEVEL)?;
             items.push(t);
             d = d.max(td);
-            if self.tok == Tok::Comma {
-                self.advance()?;
-            } else {
-                self.expect(close, ctx)?;
+            if self.tok != Tok::Comma {
                 return Ok((items, d));
             }
+            self.advance()?;
         }
     }
 }
