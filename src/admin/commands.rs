@@ -3,8 +3,7 @@
 
 use super::output::render;
 use crate::address::CalAddress;
-use crate::agent::common::expand_for;
-use crate::agent::maintenance::extend_user;
+use crate::agent::busy::{expand_for, extend_user};
 use crate::agent::prefs::{DirPrefs, PrefSource, StorePrefs};
 use crate::agent::{Env, prefs as agent_prefs};
 use crate::cli::{exit, setup};
@@ -427,7 +426,7 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                 let first = e.occurrences.first();
                 rows.push(EventRow {
                     uid: s.uid.clone(),
-                    recurrence_id: s.rid.clone(),
+                    recurrence_id: s.instance.key().to_string(),
                     status: s.status.as_str().into(),
                     summary: o.summary().unwrap_or_default(),
                     organizer: o.organizer().map(|x| x.address.to_string()).unwrap_or_default(),

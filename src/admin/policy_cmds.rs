@@ -5,10 +5,12 @@
 
 use super::output::render;
 use crate::address::CalAddress;
-use crate::agent::{Env, Outcome, approval};
+use crate::agent::view::TxView;
+use crate::agent::{Env, actions};
 use crate::cli::setup;
 use crate::error::InfraError;
 use crate::freebusy::FbSet;
+use crate::itip::engine::approval;
 use crate::policy::functions::delegate::{POOL_NS, member_key};
 use crate::policy::quota::{Limit, NS, delegate_key, group_key, limit_key};
 use crate::store::{Store, StoreTx};
@@ -273,7 +275,7 @@ pub fn approvals(
             let r = CalAddress::parse(resource)
                 .ok_or_else(|| InfraError::Config("bad address".into()))?;
             let tx = store.read()?;
-            let list = approval::pending(tx.as_ref(), &r)?;
+            let list = approval::pending(&TxView { tx: tx.as_ref(), env }, &r)?;
             Ok(render(json, &list, |p| {
                 let at = DateTime::<Utc>::from_timestamp(p.requested, 0)
                     .map(|t| crate::ical::datetime::format_utc(&t))
@@ -286,18 +288,9 @@ pub fn approvals(
             let approve = matches!(cmd, ApprovalsCmd::Approve { .. });
             let r = CalAddress::parse(resource)
                 .ok_or_else(|| InfraError::Config("bad address".into()))?;
-            let mut out = Outcome::default();
             let mut tx = store.write()?;
-            let done = approval::decide(
-                env,
-                tx.as_mut(),
-                &mut out,
-                &r,
-                uid,
-                approve,
-                "the administrator",
-            )?;
-            out.compose_parts(env);
+            let (done, out) =
+                actions::decide_approval(env, tx.as_mut(), &r, uid, approve, "the administrator")?;
             tx.commit()?;
             let mut sender = setup::sender_for(env.config, *debug, outbox.as_deref());
             for m in &out.outbox {

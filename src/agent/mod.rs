@@ -1,22 +1,21 @@
-//! Orchestration: the only layer that calls both the pure core and the
-//! store. For one message and one recipient it reads what the decision
-//! needs, decides, applies the decision inside the caller's transaction and
-//! returns the messages to send and deliver. Performs I/O only through the
-//! [`StoreTx`] it is given (and, for `-p` preferences and ACL files, reads
-//! small files).
+//! The applier: the only layer that calls both the pure engine (`itip`)
+//! and the store. For one message and one recipient it decides each
+//! scheduling object with the engine over a view of the transaction,
+//! applies the plan inside that transaction, rebuilds the busy time of the
+//! events touched, and returns the messages to send and deliver. Performs
+//! I/O only through the [`StoreTx`] it is given (and, for `-p` preferences
+//! and ACL files, reads small files).
 
-pub mod approval;
-pub mod common;
+pub mod actions;
+pub mod apply;
+pub mod busy;
+pub mod context;
 pub mod env;
-pub mod events;
-pub mod freebusy;
 pub mod handle;
 pub mod mailbox;
-pub mod maintenance;
 pub mod outgoing;
 pub mod outgoing_mail;
 pub mod person;
-pub mod person_reply;
 pub mod prefs;
 pub mod publish;
 pub mod resource;

@@ -7,23 +7,9 @@ use super::Env;
 use crate::address::CalAddress;
 use crate::i18n::Lang;
 use crate::ical::{Method, Object, build_calendar};
+pub use crate::itip::plan::OutPart;
 use crate::mail::compose::CalendarAttachment;
 use crate::store::OutboxMessage;
-
-/// A calendar part for another party.
-#[derive(Debug, Clone)]
-pub struct OutPart {
-    /// Who receives it.
-    pub to: CalAddress,
-    /// Its METHOD.
-    pub method: Method,
-    /// The object.
-    pub object: Object,
-    /// An explanation for the text part.
-    pub text: Option<String>,
-    /// Language of the message.
-    pub lang: Lang,
-}
 
 /// What processing produced.
 #[derive(Debug, Clone, Default)]

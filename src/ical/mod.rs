@@ -5,6 +5,7 @@
 
 pub mod datetime;
 pub mod edit;
+pub mod instance;
 pub mod object;
 pub mod parse;
 pub mod participant;
@@ -15,6 +16,7 @@ pub mod zone;
 
 pub use calcard::icalendar::ICalendarProperty as Property;
 pub use datetime::DateTimeValue;
+pub use instance::Instance;
 pub use object::{Object, RDate};
 pub use parse::{CalendarPart, ParseOutcome, parse_calendar_text};
 pub use participant::{Param, Participant, Role};

@@ -207,6 +207,12 @@ impl Object {
         self.recurrence_id().map(|r| r.rid_key(zones)).unwrap_or_default()
     }
 
+    /// Which instance this component is: the master, or the occurrence its
+    /// RECURRENCE-ID names (keyed as [`DateTimeValue::rid_key`]).
+    pub fn instance(&self, zones: &ZoneResolver) -> super::Instance {
+        super::Instance::of(self.recurrence_id().as_ref(), zones)
+    }
+
     /// DURATION.
     pub fn duration(&self) -> Option<Duration> {
         let e = self.first(&ICalendarProperty::Duration)?;

@@ -1,5 +1,5 @@
 //! Booking resources from the facilitator: `book` runs a request through
-//! [`crate::agent::resource::book`] — the checks, policy chain and recording
+//! [`crate::agent::actions::book`] — the checks, policy chain and recording
 //! of a mail REQUEST — in one write transaction; `book_any` offers a
 //! petition to each matching resource this agent serves until one accepts.
 //! Performs I/O (store, published free/busy files, the outgoing mail
@@ -14,7 +14,7 @@ use super::backend::Backend;
 use super::calendar;
 use super::directory::{Directory, Kind};
 use crate::address::CalAddress;
-use crate::agent::resource;
+use crate::agent::actions;
 use crate::cli::send::send_outbox;
 use crate::cli::setup;
 use crate::error::InfraResult;
@@ -119,7 +119,7 @@ pub fn book(
             warn!(resource = %r.resource, "time limit passed while waiting for the store: not booked");
             return Ok(None);
         }
-        let (decision, out) = resource::book(env, tx.as_mut(), &r.resource, &obj, &r.organizer)?;
+        let (decision, out) = actions::book(env, tx.as_mut(), &r.resource, &obj, &r.organizer)?;
         if past(deadline) {
             // Dropping the transaction rolls the booking back.
             warn!(resource = %r.resource, uid, "time limit passed before commit: not booked");

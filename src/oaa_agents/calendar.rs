@@ -12,7 +12,7 @@ use super::directory::Kind;
 use super::slots::{booking_capacity, is_free, saturated, slots};
 use crate::address::CalAddress;
 use crate::agent::Env;
-use crate::agent::common::periods_of;
+use crate::agent::busy::periods_of;
 use crate::agent::prefs as agent_prefs;
 use crate::config::prefs::Prefs;
 use crate::error::InfraResult;
@@ -162,11 +162,11 @@ pub fn events(env: &Env<'_>, tx: &dyn StoreTx, user: &CalAddress) -> InfraResult
     for s in &stored {
         let Some(obj) = Object::from_stored(&s.text) else { continue };
         // Occurrences stored separately replace the parent's own.
-        let exclude: Vec<String> = if s.rid.is_empty() {
+        let exclude: Vec<String> = if s.instance.is_master() {
             stored
                 .iter()
-                .filter(|o| o.uid == s.uid && !o.rid.is_empty())
-                .map(|o| o.rid.clone())
+                .filter(|o| o.uid == s.uid)
+                .filter_map(|o| o.instance.occurrence().map(str::to_string))
                 .collect()
         } else {
             Vec::new()
@@ -177,7 +177,8 @@ pub fn events(env: &Env<'_>, tx: &dyn StoreTx, user: &CalAddress) -> InfraResult
             (None, Some(o)) if o.address == *user => None,
             (None, _) => Some(PartStat::NeedsAction),
         };
-        let (periods, _) = periods_of(env, &prefs, &obj, &s.uid, &s.rid, Transp::Opaque, &exclude);
+        let (periods, _) =
+            periods_of(env, &prefs, &obj, &s.uid, &s.instance, Transp::Opaque, &exclude);
         for p in periods {
             rows.push(EventRow {
                 uid: s.uid.clone(),

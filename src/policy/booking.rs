@@ -3,7 +3,7 @@
 
 use crate::address::CalAddress;
 use crate::config::prefs::Prefs;
-use crate::ical::{DateTimeValue, Object, RDate, Zone};
+use crate::ical::{DateTimeValue, Instance, Object, RDate, Zone};
 use crate::recur::{ExpandParams, Occurrence, expand};
 use chrono::{DateTime, Duration, Utc};
 
@@ -16,8 +16,8 @@ pub struct Booking {
     pub object: Object,
     /// UID.
     pub uid: String,
-    /// RECURRENCE-ID key ("" for a whole event).
-    pub rid: String,
+    /// The whole event, or the occurrence requested.
+    pub instance: Instance,
     /// The organiser.
     pub organizer: CalAddress,
     /// The occurrences to book (UTC).
@@ -47,7 +47,7 @@ impl Booking {
         let zones = self.object.zones(self.zone());
         let e = expand(&self.object, &zones, &self.expand);
         // A single occurrence booking keeps only its own period.
-        self.occurrences = if self.rid.is_empty() {
+        self.occurrences = if self.instance.is_master() {
             e.occurrences
         } else {
             e.occurrences.into_iter().take(1).collect()
@@ -119,7 +119,11 @@ impl Booking {
     /// request must not conflict with itself): same UID, and for an
     /// occurrence request the same RECURRENCE-ID.
     pub fn is_self(&self, uid: &str, rid: &str) -> bool {
-        uid == self.uid && (self.rid.is_empty() || rid == self.rid || rid.is_empty())
+        uid == self.uid
+            && match &self.instance {
+                Instance::Master => true,
+                Instance::Occurrence(own) => rid == own || rid.is_empty(),
+            }
     }
 }
 
@@ -130,8 +134,8 @@ pub struct Cancellation {
     pub resource: CalAddress,
     /// UID.
     pub uid: String,
-    /// RECURRENCE-ID key ("" for the whole event).
-    pub rid: String,
+    /// The whole event, or the occurrence cancelled.
+    pub instance: Instance,
     /// The organiser.
     pub organizer: CalAddress,
     /// The stored event (as accepted), if any.

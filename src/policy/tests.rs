@@ -76,7 +76,7 @@ pub(crate) fn booking(uid: &str, props: &str) -> Booking {
         resource: crate::address::CalAddress::parse("room@example.com").unwrap(),
         object,
         uid: uid.into(),
-        rid: String::new(),
+        instance: crate::ical::Instance::Master,
         organizer: crate::address::CalAddress::parse("paul@example.com").unwrap(),
         occurrences: Vec::new(),
         open_ended: false,

@@ -221,3 +221,44 @@ pub fn rule_locals(
 
 #[cfg(test)]
 mod tests;
+
+/// Whether a RECURRENCE-ID names an occurrence of a series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// It does: the occurrence.
+    Found(Occurrence),
+    /// It does not.
+    NotFound,
+    /// The caps stopped the expansion before reaching it.
+    BeyondCaps,
+}
+
+/// Looks up the occurrence a RECURRENCE-ID key names by asking the rule,
+/// however far ahead it lies: the series is expanded up to that instant
+/// (within the iteration and occurrence caps), not to a free/busy window.
+pub fn occurrence_at(
+    obj: &Object,
+    zones: &ZoneResolver,
+    rid: &str,
+    params: &ExpandParams,
+) -> Lookup {
+    let Some(start) = obj.dtstart() else { return Lookup::NotFound };
+    let Some(at) = crate::ical::datetime::parse_rid_key(rid).and_then(|v| {
+        // Dates and floating keys are read in the series' own zone.
+        match v {
+            DateTimeValue::Utc(_) => v.to_utc(zones),
+            other => start.zone(zones).to_utc(&other.local()),
+        }
+    }) else {
+        return Lookup::NotFound;
+    };
+    let mut p = *params;
+    p.window_end = at + Duration::days(1);
+    p.keep_from = Some(at - Duration::days(1));
+    let e = expand(obj, zones, &p);
+    match e.occurrences.into_iter().find(|o| o.rid == rid) {
+        Some(o) => Lookup::Found(o),
+        None if e.truncated => Lookup::BeyondCaps,
+        None => Lookup::NotFound,
+    }
+}

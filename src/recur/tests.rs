@@ -120,7 +120,9 @@ fn hostile_rules_are_bounded() {
     assert!(e2.occurrences.len() <= 1);
     let e3 = run("DTSTART:20270101T000000Z\r\nRRULE:FREQ=MINUTELY;COUNT=100000000\r\n");
     assert!(e3.occurrences.len() <= 10_000);
-    assert!(t.elapsed() < std::time::Duration::from_secs(5), "took {:?}", t.elapsed());
+    // A hang would take minutes; the bound is loose because debug builds
+    // on a loaded machine are slow (measured costs are in benchmarks).
+    assert!(t.elapsed() < std::time::Duration::from_secs(60), "took {:?}", t.elapsed());
 }
 
 #[test]

@@ -16,6 +16,7 @@ pub use types::*;
 
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet};
+use crate::ical::Instance;
 use chrono::{DateTime, Utc};
 
 /// A store: opens transactions.
@@ -62,19 +63,25 @@ pub trait StoreTx {
     /// Removes a preference.
     fn unset_pref(&mut self, user: &str, name: &str) -> InfraResult<bool>;
 
-    // Objects (rid "" = parent or single event).
+    // Objects: the master (or single event) and occurrences stored separately.
     /// One stored object, active or cancelled.
-    fn object(&self, user: &str, uid: &str, rid: &str) -> InfraResult<Option<StoredObject>>;
+    fn object(
+        &self,
+        user: &str,
+        uid: &str,
+        instance: &Instance,
+    ) -> InfraResult<Option<StoredObject>>;
     /// Stores (inserts or replaces) an object with a status.
     fn put_object(&mut self, user: &str, obj: &StoredObject, now: DateTime<Utc>)
     -> InfraResult<()>;
     /// Removes an object.
-    fn delete_object(&mut self, user: &str, uid: &str, rid: &str) -> InfraResult<()>;
-    /// The separately stored occurrences of a UID (rid ≠ "").
-    fn recurrences(&self, user: &str, uid: &str) -> InfraResult<Vec<StoredObject>>;
-    /// Removes all separately stored occurrences (and their cancellations).
-    fn delete_recurrences(&mut self, user: &str, uid: &str) -> InfraResult<()>;
-    /// Lists objects of a user, optionally only those with a given status.
+    fn delete_object(&mut self, user: &str, uid: &str, instance: &Instance) -> InfraResult<()>;
+    /// The separately stored occurrences of a UID (not the master), by key.
+    fn occurrences(&self, user: &str, uid: &str) -> InfraResult<Vec<StoredObject>>;
+    /// Removes all separately stored occurrences (active or cancelled).
+    fn delete_occurrences(&mut self, user: &str, uid: &str) -> InfraResult<()>;
+    /// Lists objects of a user, optionally only those with a given status,
+    /// by UID then instance.
     fn list_objects(
         &self,
         user: &str,
@@ -87,33 +94,52 @@ pub trait StoreTx {
         &mut self,
         user: &str,
         uid: &str,
-        rid: &str,
+        instance: &Instance,
         attendee: &str,
         text: &str,
     ) -> InfraResult<()>;
-    /// Counter-proposals for an event occurrence: (attendee, text).
-    fn counters(&self, user: &str, uid: &str, rid: &str) -> InfraResult<Vec<(String, String)>>;
+    /// Counter-proposals for an instance: (attendee, text), by attendee.
+    fn counters(
+        &self,
+        user: &str,
+        uid: &str,
+        instance: &Instance,
+    ) -> InfraResult<Vec<(String, String)>>;
     /// Removes counter-proposals (of one attendee, or all).
     fn delete_counters(
         &mut self,
         user: &str,
         uid: &str,
-        rid: &str,
+        instance: &Instance,
         attendee: Option<&str>,
     ) -> InfraResult<()>;
 
+    // Attendees' answers, for an organiser.
+    /// Records (replaces) an attendee's last answer of a kind for an instance.
+    fn put_reply(&mut self, user: &str, reply: &ReplyRecord) -> InfraResult<()>;
+    /// Every recorded answer about a UID, by instance, attendee and kind.
+    fn replies(&self, user: &str, uid: &str) -> InfraResult<Vec<ReplyRecord>>;
+    /// Removes the recorded answers about a UID.
+    fn delete_replies(&mut self, user: &str, uid: &str) -> InfraResult<()>;
+
     // Request queue.
-    /// Queues an item for the user's attention ("" or "COUNTER").
-    fn queue_request(&mut self, user: &str, uid: &str, rid: &str, kind: &str) -> InfraResult<()>;
+    /// Queues an instance for the user's attention.
+    fn queue_request(
+        &mut self,
+        user: &str,
+        uid: &str,
+        instance: &Instance,
+        kind: RequestKind,
+    ) -> InfraResult<()>;
     /// Removes queue entries (of one kind, or all).
     fn dequeue_request(
         &mut self,
         user: &str,
         uid: &str,
-        rid: &str,
-        kind: Option<&str>,
+        instance: &Instance,
+        kind: Option<RequestKind>,
     ) -> InfraResult<()>;
-    /// The queue.
+    /// The queue, by UID, instance and kind.
     fn requests(&self, user: &str) -> InfraResult<Vec<RequestEntry>>;
 
     // Free/busy.
@@ -165,12 +191,12 @@ pub trait StoreTx {
     fn change_stamps(&self) -> InfraResult<Vec<(String, i64)>>;
 
     // Free/busy providers (events recurring without end, extended later).
-    /// Registers a provider.
-    fn add_provider(&mut self, owner: &str, uid: &str, rid: &str) -> InfraResult<()>;
+    /// Registers a UID as a provider of the owner's free/busy.
+    fn add_provider(&mut self, owner: &str, uid: &str) -> InfraResult<()>;
     /// Unregisters a provider.
-    fn remove_provider(&mut self, owner: &str, uid: &str, rid: &str) -> InfraResult<()>;
-    /// Providers of an owner: (uid, rid).
-    fn providers(&self, owner: &str) -> InfraResult<Vec<(String, String)>>;
+    fn remove_provider(&mut self, owner: &str, uid: &str) -> InfraResult<()>;
+    /// The provider UIDs of an owner, sorted.
+    fn providers(&self, owner: &str) -> InfraResult<Vec<String>>;
     /// Owners that have providers.
     fn provider_owners(&self) -> InfraResult<Vec<String>>;
     /// How far providers of an owner have been expanded.

@@ -1,5 +1,7 @@
 //! Values exchanged with the store. No I/O.
 
+use crate::ical::Instance;
+
 /// Whether an object is live or cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectStatus {
@@ -29,12 +31,36 @@ impl ObjectStatus {
 pub struct StoredObject {
     /// UID.
     pub uid: String,
-    /// Normalised RECURRENCE-ID ("" for the parent).
-    pub rid: String,
+    /// The master, or one occurrence stored separately.
+    pub instance: Instance,
     /// Status.
     pub status: ObjectStatus,
     /// The VCALENDAR text.
     pub text: String,
+}
+
+/// What a queue entry asks the user to look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RequestKind {
+    /// An invitation (or added occurrence) to answer.
+    Invitation,
+    /// Counter-proposals to accept or decline.
+    Counter,
+}
+
+impl RequestKind {
+    /// Stored form ("" and "COUNTER", as imip-agent 0.3 kept them).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Invitation => "",
+            RequestKind::Counter => "COUNTER",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> RequestKind {
+        if s == "COUNTER" { RequestKind::Counter } else { RequestKind::Invitation }
+    }
 }
 
 /// A queue entry.
@@ -42,10 +68,56 @@ pub struct StoredObject {
 pub struct RequestEntry {
     /// UID.
     pub uid: String,
-    /// RECURRENCE-ID key.
-    pub rid: String,
-    /// "" or "COUNTER".
-    pub kind: String,
+    /// The instance concerned.
+    pub instance: Instance,
+    /// What is asked.
+    pub kind: RequestKind,
+}
+
+/// What an attendee's recorded answer was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReplyKind {
+    /// A REPLY (their participation status).
+    Reply,
+    /// The organiser declined their counter-proposal (DECLINECOUNTER), so
+    /// that a copy of that proposal arriving late is known as answered.
+    CounterDeclined,
+}
+
+impl ReplyKind {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplyKind::Reply => "reply",
+            ReplyKind::CounterDeclined => "counter-declined",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> ReplyKind {
+        if s == "counter-declined" { ReplyKind::CounterDeclined } else { ReplyKind::Reply }
+    }
+}
+
+/// The last answer of one attendee about one instance of an organiser's
+/// event, with its version (RFC 5546 §2.1.5: replies of one attendee are
+/// ordered by their own SEQUENCE and DTSTAMP, not by the organiser's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyRecord {
+    /// UID.
+    pub uid: String,
+    /// The instance answered.
+    pub instance: Instance,
+    /// The attendee (calendar user address).
+    pub attendee: String,
+    /// What kind of record.
+    pub kind: ReplyKind,
+    /// SEQUENCE of the answer (0 when absent).
+    pub sequence: i64,
+    /// DTSTAMP of the answer (UTC seconds), if it had one.
+    pub dtstamp: Option<i64>,
+    /// The answer's component text (its ATTENDEE property is what is merged).
+    pub text: String,
 }
 
 /// What one run of an agent did (after Lotus Domino's agent run information).

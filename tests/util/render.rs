@@ -8,7 +8,7 @@ use imip_agent::freebusy::FbSet;
 use imip_agent::ical::Object;
 use imip_agent::ical::datetime::format_utc;
 use imip_agent::store::sqlite::SqliteStore;
-use imip_agent::store::{ObjectStatus, Store};
+use imip_agent::store::{ObjectStatus, RequestKind, Store};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use std::path::Path;
 
@@ -118,7 +118,7 @@ pub fn store_state(path: &Path, user: &str) -> String {
         let status = if s.status == ObjectStatus::Active { "active" } else { "cancelled" };
         out.push_str(&format!(
             "  object {} [{}] {status} partstat={partstat} sequence={seq}\n",
-            s.uid, s.rid
+            s.uid, s.instance
         ));
     }
     let line = |p: &imip_agent::freebusy::BusyPeriod| {
@@ -146,17 +146,17 @@ pub fn store_state(path: &Path, user: &str) -> String {
         out.push_str(&format!(
             "  request {} [{}] {}\n",
             r.uid,
-            r.rid,
-            if r.kind.is_empty() { "REQUEST" } else { &r.kind }
+            r.instance,
+            if r.kind == RequestKind::Invitation { "REQUEST" } else { r.kind.as_str() }
         ));
     }
     for s in tx.list_objects(u, None).unwrap() {
-        for (att, _) in tx.counters(u, &s.uid, &s.rid).unwrap() {
-            out.push_str(&format!("  counter {} [{}] from {att}\n", s.uid, s.rid));
+        for (att, _) in tx.counters(u, &s.uid, &s.instance).unwrap() {
+            out.push_str(&format!("  counter {} [{}] from {att}\n", s.uid, s.instance));
         }
     }
-    for (uid, rid) in tx.providers(u).unwrap() {
-        out.push_str(&format!("  provider {uid} [{rid}]\n"));
+    for uid in tx.providers(u).unwrap() {
+        out.push_str(&format!("  provider {uid} []\n"));
     }
     out
 }

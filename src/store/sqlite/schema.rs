@@ -81,6 +81,14 @@ END;
     r#"
 ALTER TABLE processed ADD COLUMN sent_count INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 4: each attendee's last answer per instance of an organiser's event,
+    // so that replies are ordered per attendee (RFC 5546 §2.1.5) and applied
+    // again when the organiser's own copy arrives after them.
+    r#"
+CREATE TABLE replies(user TEXT NOT NULL, uid TEXT NOT NULL, rid TEXT NOT NULL, attendee TEXT NOT NULL,
+    kind TEXT NOT NULL, sequence INTEGER NOT NULL, dtstamp INTEGER, text TEXT NOT NULL,
+    PRIMARY KEY(user, uid, rid, attendee, kind)) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this program writes.

@@ -1,7 +1,10 @@
 #![allow(clippy::unwrap_used)]
 use super::*;
 use crate::freebusy::{BusyPeriod, FbSet};
-use crate::store::{ObjectStatus, OutboxMessage, Processed, RunFilter, RunRecord, StoredObject};
+use crate::ical::Instance;
+use crate::store::{
+    ObjectStatus, OutboxMessage, Processed, RequestKind, RunFilter, RunRecord, StoredObject,
+};
 use chrono::{TimeZone, Utc};
 
 fn t(h: u32) -> chrono::DateTime<Utc> {
@@ -18,7 +21,7 @@ fn objects_periods_and_queue_round_trip() {
         u,
         &StoredObject {
             uid: "a".into(),
-            rid: "".into(),
+            instance: Instance::Master,
             status: ObjectStatus::Active,
             text: "X".into(),
         },
@@ -29,7 +32,7 @@ fn objects_periods_and_queue_round_trip() {
         u,
         &StoredObject {
             uid: "a".into(),
-            rid: "20270101T100000Z".into(),
+            instance: Instance::from_key("20270101T100000Z"),
             status: ObjectStatus::Cancelled,
             text: "Y".into(),
         },
@@ -42,12 +45,12 @@ fn objects_periods_and_queue_round_trip() {
         &[BusyPeriod::new(t(10), t(11), "a", ""), BusyPeriod::new(t(14), t(15), "a", "x")],
     )
     .unwrap();
-    tx.queue_request(u, "a", "", "").unwrap();
+    tx.queue_request(u, "a", &Instance::Master, RequestKind::Invitation).unwrap();
     tx.commit().unwrap();
 
     let tx = s.read().unwrap();
-    assert_eq!(tx.object(u, "a", "").unwrap().unwrap().text, "X");
-    assert_eq!(tx.recurrences(u, "a").unwrap().len(), 1);
+    assert_eq!(tx.object(u, "a", &Instance::Master).unwrap().unwrap().text, "X");
+    assert_eq!(tx.occurrences(u, "a").unwrap().len(), 1);
     assert_eq!(tx.busy(&set, t(10), t(12)).unwrap().len(), 1);
     assert_eq!(tx.busy(&set, t(9), t(16)).unwrap().len(), 2);
     assert_eq!(tx.busy(&set, t(12), t(13)).unwrap().len(), 0);
@@ -56,11 +59,11 @@ fn objects_periods_and_queue_round_trip() {
 
     let mut tx = s.write().unwrap();
     assert_eq!(tx.remove_busy_for_uid(&set, "a", Some("x")).unwrap(), 1);
-    tx.delete_recurrences(u, "a").unwrap();
+    tx.delete_occurrences(u, "a").unwrap();
     tx.commit().unwrap();
     let tx = s.read().unwrap();
     assert_eq!(tx.busy_all(&set).unwrap().len(), 1);
-    assert!(tx.recurrences(u, "a").unwrap().is_empty());
+    assert!(tx.occurrences(u, "a").unwrap().is_empty());
 }
 
 #[test]

@@ -2,10 +2,11 @@
 
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet};
+use crate::ical::Instance;
 use crate::ical::Transp;
 use crate::store::{
-    DecisionRecord, ObjectStatus, OutboxMessage, Processed, RequestEntry, RunFilter, RunRecord,
-    StoreTx, StoredObject,
+    DecisionRecord, ObjectStatus, OutboxMessage, Processed, ReplyKind, ReplyRecord, RequestEntry,
+    RequestKind, RunFilter, RunRecord, StoreTx, StoredObject,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
@@ -87,7 +88,7 @@ fn object_row(r: &Row<'_>) -> rusqlite::Result<StoredObject> {
     let status: String = r.get(2)?;
     Ok(StoredObject {
         uid: r.get(0)?,
-        rid: r.get(1)?,
+        instance: Instance::from_key(&r.get::<_, String>(1)?),
         status: ObjectStatus::parse(&status),
         text: r.get(3)?,
     })
@@ -175,6 +176,7 @@ impl StoreTx for SqliteTx<'_> {
             "DELETE FROM objects WHERE user = ?1",
             "DELETE FROM counters WHERE user = ?1",
             "DELETE FROM requests WHERE user = ?1",
+            "DELETE FROM replies WHERE user = ?1",
             "DELETE FROM providers WHERE owner = ?1",
             "DELETE FROM provider_horizons WHERE owner = ?1",
             "DELETE FROM fb_periods WHERE set_id IN (SELECT id FROM fb_sets WHERE owner = ?1)",
@@ -216,11 +218,16 @@ impl StoreTx for SqliteTx<'_> {
             > 0)
     }
 
-    fn object(&self, user: &str, uid: &str, rid: &str) -> InfraResult<Option<StoredObject>> {
+    fn object(
+        &self,
+        user: &str,
+        uid: &str,
+        instance: &Instance,
+    ) -> InfraResult<Option<StoredObject>> {
         Ok(self
             .tx
             .prepare_cached("SELECT uid, rid, status, text FROM objects WHERE user = ?1 AND uid = ?2 AND rid = ?3")?
-            .query_row(params![user, uid, rid], object_row)
+            .query_row(params![user, uid, instance.key()], object_row)
             .optional()?)
     }
 
@@ -232,24 +239,31 @@ impl StoreTx for SqliteTx<'_> {
     ) -> InfraResult<()> {
         self.tx
             .prepare_cached("INSERT INTO objects(user, uid, rid, status, text, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(user, uid, rid) DO UPDATE SET status = excluded.status, text = excluded.text, updated = excluded.updated")?
-            .execute(params![user, obj.uid, obj.rid, obj.status.as_str(), obj.text, ts(now)])?;
+            .execute(params![
+                user,
+                obj.uid,
+                obj.instance.key(),
+                obj.status.as_str(),
+                obj.text,
+                ts(now)
+            ])?;
         Ok(())
     }
 
-    fn delete_object(&mut self, user: &str, uid: &str, rid: &str) -> InfraResult<()> {
+    fn delete_object(&mut self, user: &str, uid: &str, instance: &Instance) -> InfraResult<()> {
         self.tx
             .prepare_cached("DELETE FROM objects WHERE user = ?1 AND uid = ?2 AND rid = ?3")?
-            .execute(params![user, uid, rid])?;
+            .execute(params![user, uid, instance.key()])?;
         Ok(())
     }
 
-    fn recurrences(&self, user: &str, uid: &str) -> InfraResult<Vec<StoredObject>> {
+    fn occurrences(&self, user: &str, uid: &str) -> InfraResult<Vec<StoredObject>> {
         let mut st = self.tx.prepare_cached("SELECT uid, rid, status, text FROM objects WHERE user = ?1 AND uid = ?2 AND rid <> '' ORDER BY rid")?;
         let rows = st.query_map(params![user, uid], object_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn delete_recurrences(&mut self, user: &str, uid: &str) -> InfraResult<()> {
+    fn delete_occurrences(&mut self, user: &str, uid: &str) -> InfraResult<()> {
         self.tx
             .prepare_cached("DELETE FROM objects WHERE user = ?1 AND uid = ?2 AND rid <> ''")?
             .execute(params![user, uid])?;
@@ -272,19 +286,25 @@ impl StoreTx for SqliteTx<'_> {
         &mut self,
         user: &str,
         uid: &str,
-        rid: &str,
+        instance: &Instance,
         attendee: &str,
         text: &str,
     ) -> InfraResult<()> {
         self.tx
             .prepare_cached("INSERT INTO counters(user, uid, rid, attendee, text) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(user, uid, rid, attendee) DO UPDATE SET text = excluded.text")?
-            .execute(params![user, uid, rid, attendee, text])?;
+            .execute(params![user, uid, instance.key(), attendee, text])?;
         Ok(())
     }
 
-    fn counters(&self, user: &str, uid: &str, rid: &str) -> InfraResult<Vec<(String, String)>> {
+    fn counters(
+        &self,
+        user: &str,
+        uid: &str,
+        instance: &Instance,
+    ) -> InfraResult<Vec<(String, String)>> {
         let mut st = self.tx.prepare_cached("SELECT attendee, text FROM counters WHERE user = ?1 AND uid = ?2 AND rid = ?3 ORDER BY attendee")?;
-        let rows = st.query_map(params![user, uid, rid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows =
+            st.query_map(params![user, uid, instance.key()], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -292,21 +312,27 @@ impl StoreTx for SqliteTx<'_> {
         &mut self,
         user: &str,
         uid: &str,
-        rid: &str,
+        instance: &Instance,
         attendee: Option<&str>,
     ) -> InfraResult<()> {
         self.tx
             .prepare_cached("DELETE FROM counters WHERE user = ?1 AND uid = ?2 AND rid = ?3 AND (?4 IS NULL OR attendee = ?4)")?
-            .execute(params![user, uid, rid, attendee])?;
+            .execute(params![user, uid, instance.key(), attendee])?;
         Ok(())
     }
 
-    fn queue_request(&mut self, user: &str, uid: &str, rid: &str, kind: &str) -> InfraResult<()> {
+    fn queue_request(
+        &mut self,
+        user: &str,
+        uid: &str,
+        instance: &Instance,
+        kind: RequestKind,
+    ) -> InfraResult<()> {
         self.tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO requests(user, uid, rid, kind) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![user, uid, rid, kind])?;
+            .execute(params![user, uid, instance.key(), kind.as_str()])?;
         Ok(())
     }
 
@@ -314,12 +340,12 @@ impl StoreTx for SqliteTx<'_> {
         &mut self,
         user: &str,
         uid: &str,
-        rid: &str,
-        kind: Option<&str>,
+        instance: &Instance,
+        kind: Option<RequestKind>,
     ) -> InfraResult<()> {
         self.tx
             .prepare_cached("DELETE FROM requests WHERE user = ?1 AND uid = ?2 AND rid = ?3 AND (?4 IS NULL OR kind = ?4)")?
-            .execute(params![user, uid, rid, kind])?;
+            .execute(params![user, uid, instance.key(), kind.map(RequestKind::as_str)])?;
         Ok(())
     }
 
@@ -328,9 +354,52 @@ impl StoreTx for SqliteTx<'_> {
             "SELECT uid, rid, kind FROM requests WHERE user = ?1 ORDER BY uid, rid, kind",
         )?;
         let rows = st.query_map(params![user], |r| {
-            Ok(RequestEntry { uid: r.get(0)?, rid: r.get(1)?, kind: r.get(2)? })
+            Ok(RequestEntry {
+                uid: r.get(0)?,
+                instance: Instance::from_key(&r.get::<_, String>(1)?),
+                kind: RequestKind::parse(&r.get::<_, String>(2)?),
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn put_reply(&mut self, user: &str, reply: &ReplyRecord) -> InfraResult<()> {
+        self.tx
+            .prepare_cached("INSERT INTO replies(user, uid, rid, attendee, kind, sequence, dtstamp, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(user, uid, rid, attendee, kind) DO UPDATE SET sequence = excluded.sequence, dtstamp = excluded.dtstamp, text = excluded.text")?
+            .execute(params![
+                user,
+                reply.uid,
+                reply.instance.key(),
+                reply.attendee,
+                reply.kind.as_str(),
+                reply.sequence,
+                reply.dtstamp,
+                reply.text
+            ])?;
+        Ok(())
+    }
+
+    fn replies(&self, user: &str, uid: &str) -> InfraResult<Vec<ReplyRecord>> {
+        let mut st = self.tx.prepare_cached("SELECT uid, rid, attendee, kind, sequence, dtstamp, text FROM replies WHERE user = ?1 AND uid = ?2 ORDER BY rid, attendee, kind")?;
+        let rows = st.query_map(params![user, uid], |r| {
+            Ok(ReplyRecord {
+                uid: r.get(0)?,
+                instance: Instance::from_key(&r.get::<_, String>(1)?),
+                attendee: r.get(2)?,
+                kind: ReplyKind::parse(&r.get::<_, String>(3)?),
+                sequence: r.get(4)?,
+                dtstamp: r.get(5)?,
+                text: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn delete_replies(&mut self, user: &str, uid: &str) -> InfraResult<()> {
+        self.tx
+            .prepare_cached("DELETE FROM replies WHERE user = ?1 AND uid = ?2")?
+            .execute(params![user, uid])?;
+        Ok(())
     }
 
     fn busy(
@@ -467,25 +536,27 @@ impl StoreTx for SqliteTx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn add_provider(&mut self, owner: &str, uid: &str, rid: &str) -> InfraResult<()> {
+    // Providers are whole events: the rid column (always '') is kept from
+    // imip-agent 0.3's layout.
+    fn add_provider(&mut self, owner: &str, uid: &str) -> InfraResult<()> {
         self.tx
-            .prepare_cached("INSERT OR IGNORE INTO providers(owner, uid, rid) VALUES (?1, ?2, ?3)")?
-            .execute(params![owner, uid, rid])?;
+            .prepare_cached("INSERT OR IGNORE INTO providers(owner, uid, rid) VALUES (?1, ?2, '')")?
+            .execute(params![owner, uid])?;
         Ok(())
     }
 
-    fn remove_provider(&mut self, owner: &str, uid: &str, rid: &str) -> InfraResult<()> {
+    fn remove_provider(&mut self, owner: &str, uid: &str) -> InfraResult<()> {
         self.tx
-            .prepare_cached("DELETE FROM providers WHERE owner = ?1 AND uid = ?2 AND rid = ?3")?
-            .execute(params![owner, uid, rid])?;
+            .prepare_cached("DELETE FROM providers WHERE owner = ?1 AND uid = ?2")?
+            .execute(params![owner, uid])?;
         Ok(())
     }
 
-    fn providers(&self, owner: &str) -> InfraResult<Vec<(String, String)>> {
+    fn providers(&self, owner: &str) -> InfraResult<Vec<String>> {
         let mut st = self
             .tx
-            .prepare_cached("SELECT uid, rid FROM providers WHERE owner = ?1 ORDER BY uid, rid")?;
-        let rows = st.query_map(params![owner], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            .prepare_cached("SELECT DISTINCT uid FROM providers WHERE owner = ?1 ORDER BY uid")?;
+        let rows = st.query_map(params![owner], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
