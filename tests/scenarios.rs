@@ -23,7 +23,10 @@
 //!   expect offers USER N            USER has N offered periods
 //!   expect requests USER N          USER has N queued requests
 //!   expect object USER UID STATUS [PARTSTAT]   the parent object of UID
+//!   expect attendee USER UID[#RID] ATTENDEE PARTSTAT   ATTENDEE's status in USER's copy
+//!                                   (of the occurrence RID; "-" when not listed)
 //!   expect output TEXT              the last admin command printed TEXT
+//!   expect not-output TEXT          the last admin command did not print TEXT
 //!   expect published USER TEXT      USER's published free/busy file contains TEXT
 //!   expect unpublished USER         USER has no published free/busy file
 //!
@@ -343,6 +346,27 @@ fn check(st: &State, rest: &str, path: &Path, n: usize) {
                     n,
                     format!("{line:?} is not {want} {}", words.get(4).cloned().unwrap_or_default()),
                 );
+            }
+        }
+        Some("attendee") => {
+            // expect attendee USER UID[@RID] ATTENDEE PARTSTAT
+            let (uid, rid) = words[2].split_once('#').unwrap_or((&words[2], ""));
+            let got = render::attendee_partstat(&st.store(), &words[1], uid, rid, &words[3]);
+            if got != words[4] {
+                fail(
+                    path,
+                    n,
+                    format!(
+                        "{} in {} of {}: {got}, not {}",
+                        words[3], words[2], words[1], words[4]
+                    ),
+                );
+            }
+        }
+        Some("not-output") => {
+            let t = tail(1);
+            if st.last_admin.contains(&t) {
+                fail(path, n, format!("admin output contains {t:?}:\n{}", st.last_admin));
             }
         }
         Some("output") => {

@@ -19,6 +19,12 @@ pub struct AgentArgs {
     #[arg(short = 's', long = "sender", value_name = "ADDRESS")]
     pub sender: Option<String>,
 
+    /// The envelope sender as the MTA knows it (Postfix: `-f ${sender}`,
+    /// Exim: `-f $sender_address`). Used as the message's sender when it
+    /// has no From or Reply-To header; otherwise the Return-Path header is.
+    #[arg(short = 'f', long = "envelope-sender", value_name = "ADDRESS")]
+    pub envelope_sender: Option<String>,
+
     /// Deliver the user's copy over LMTP to this Unix socket path or
     /// host:port (e.g. Dovecot's or Cyrus's LMTP service).
     #[arg(short = 'l', long = "lmtp", value_name = "SOCKET")]

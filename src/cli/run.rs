@@ -153,7 +153,10 @@ fn run(
         system_zone: setup::system_zone(),
         mailbox_delivery: setup::has_delivery(args),
     };
-    let msg = InboundMessage::parse(raw, &setup::mail_limits(&cfg));
+    let mut msg = InboundMessage::parse(raw, &setup::mail_limits(&cfg));
+    if let Some(s) = &args.envelope_sender {
+        msg.set_envelope_sender(s);
+    }
     for d in &msg.diagnostics {
         log.line(d.clone());
     }

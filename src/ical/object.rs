@@ -230,6 +230,30 @@ impl Object {
         })
     }
 
+    /// Every RRULE: RFC 2445 allowed several, RFC 5545 deprecates but does
+    /// not forbid them, and real data (Lotus Notes time zones, some test
+    /// suites) carries them; the occurrences are their union.
+    pub fn rrules(&self) -> Vec<&ICalendarRecurrenceRule> {
+        self.rules(ICalendarProperty::Rrule)
+    }
+
+    /// Every EXRULE (RFC 2445): the occurrences they generate are excluded.
+    pub fn exrules(&self) -> Vec<&ICalendarRecurrenceRule> {
+        self.rules(ICalendarProperty::Exrule)
+    }
+
+    fn rules(&self, prop: ICalendarProperty) -> Vec<&ICalendarRecurrenceRule> {
+        self.comp()
+            .entries
+            .iter()
+            .filter(|e| e.name == prop)
+            .filter_map(|e| match e.values.first() {
+                Some(ICalendarValue::RecurrenceRule(r)) => Some(r.as_ref()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether the object recurs (RRULE or RDATE).
     pub fn is_recurring(&self) -> bool {
         self.rrule().is_some() || self.first(&ICalendarProperty::Rdate).is_some()
@@ -237,7 +261,7 @@ impl Object {
 
     /// Whether the recurrence has no end (an RRULE without COUNT or UNTIL).
     pub fn is_open_ended(&self) -> bool {
-        self.rrule().is_some_and(|r| r.count.is_none() && r.until.is_none())
+        self.rrules().iter().any(|r| r.count.is_none() && r.until.is_none())
     }
 
     /// RDATE values.

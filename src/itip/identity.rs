@@ -43,6 +43,10 @@ impl fmt::Display for IdentityError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             IdentityError::NoOrganizer => write!(f, "no ORGANIZER"),
+            IdentityError::NotFromOrganizer { organizer, senders } if senders.is_empty() => write!(
+                f,
+                "the message names no sender (no From, Reply-To or envelope sender), so it cannot be from organiser {organizer}"
+            ),
             IdentityError::NotFromOrganizer { organizer, senders } => {
                 write!(
                     f,
@@ -56,6 +60,10 @@ impl fmt::Display for IdentityError {
             IdentityError::RecipientNotOrganizer(r) => {
                 write!(f, "recipient {r} is not the organiser")
             }
+            IdentityError::NoAttendeeFromSender(s) if s.is_empty() => write!(
+                f,
+                "the message names no sender (no From, Reply-To or envelope sender), so no attendee sent it"
+            ),
             IdentityError::NoAttendeeFromSender(s) => {
                 write!(f, "no attendee was sent by the senders {}", s.join(", "))
             }

@@ -41,7 +41,8 @@ pub fn prepare(
     raw: Vec<u8>,
     received_at: Instant,
 ) -> Prepared {
-    let msg = InboundMessage::parse(&raw, &mail_limits(cfg));
+    let mut msg = InboundMessage::parse(&raw, &mail_limits(cfg));
+    msg.set_envelope_sender(&mail_from);
     let items = extract_items(&msg, cfg.counter_as_request);
     let key = message_key(&raw);
     // The same reading of an address as the pipe runner's -o values.

@@ -64,6 +64,10 @@ pub struct InboundMessage {
     pub reply_to: Vec<CalAddress>,
     /// Addresses in To and Cc.
     pub recipients: Vec<CalAddress>,
+    /// The envelope sender: the MTA's (LMTP/SMTP MAIL FROM, or
+    /// `--envelope-sender` in pipe mode) or else the Return-Path header.
+    /// Only used when the message names no sender in its headers.
+    pub envelope_sender: Option<CalAddress>,
     /// The raw From, To, Cc and Subject header values, for summaries.
     pub raw_headers: Vec<(String, String)>,
     /// Authentication-Results header values, top first.
@@ -84,9 +88,24 @@ pub struct InboundMessage {
 }
 
 impl InboundMessage {
-    /// Senders in imip-agent's sense: Reply-To if present, else From.
+    /// Senders in imip-agent's sense: Reply-To if present, else From; a
+    /// message with neither (some gateways and scripts send such mail)
+    /// falls back to its envelope sender.
     pub fn senders(&self) -> &[CalAddress] {
-        if self.reply_to.is_empty() { &self.from } else { &self.reply_to }
+        if !self.reply_to.is_empty() {
+            &self.reply_to
+        } else if !self.from.is_empty() {
+            &self.from
+        } else {
+            self.envelope_sender.as_slice()
+        }
+    }
+
+    /// Sets the envelope sender the MTA gave (the null path `<>` gives none).
+    pub fn set_envelope_sender(&mut self, sender: &str) {
+        if let Some(a) = CalAddress::from_email(sender.trim().trim_matches(['<', '>'])) {
+            self.envelope_sender = Some(a);
+        }
     }
 
     /// Parses a message. Never fails: unreadable input yields an empty
@@ -128,6 +147,11 @@ impl InboundMessage {
         out.recipients = addresses(msg.to());
         out.recipients.extend(addresses(msg.cc()));
         for (name, value) in msg.headers_raw() {
+            // The delivering MTA writes Return-Path at the top; the first
+            // one is the envelope sender.
+            if name.eq_ignore_ascii_case("Return-Path") && out.envelope_sender.is_none() {
+                out.set_envelope_sender(value);
+            }
             if name.eq_ignore_ascii_case("Authentication-Results") {
                 out.authentication_results.push(unfold_header(value));
             }

@@ -164,7 +164,7 @@ pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOut
                     capped = true;
                     break;
                 }
-                if object.rrule().is_some() {
+                if !object.rrules().is_empty() || !object.exrules().is_empty() {
                     if recurring >= MAX_RECURRING_ITEMS_PER_MESSAGE {
                         out.notes.push(format!(
                             "part {}: more than {MAX_RECURRING_ITEMS_PER_MESSAGE} recurring events in one message; {} ignored",

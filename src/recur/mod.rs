@@ -133,32 +133,28 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
         }
     }
 
-    if let Some(rrule) = obj.rrule() {
+    for rrule in obj.rrules() {
         let open = rrule.count.is_none() && rrule.until.is_none();
         let mut run = rule::RuleRun::new(rrule, &start, zones, params, open);
         let locals = run.locals();
         out.diagnostics.extend(run.diagnostics);
-        out.open_ended = open;
+        out.open_ended |= open;
         let mut truncated = run.truncated;
-        if !open && truncated {
+        let locals = if !open && truncated {
             // A bounded rule longer than the caps is treated like an
             // open-ended one: expanded within the window, extended later.
             let mut again = rule::RuleRun::new(rrule, &start, zones, params, true);
-            let windowed = again.locals();
             truncated = true;
-            occ.extend(
-                windowed.iter().filter_map(|l| {
-                    occurrence(&start.with_local(*l), length, zones, &start, false)
-                }),
-            );
+            again.locals()
         } else {
-            occ.extend(
-                locals.iter().filter_map(|l| {
-                    occurrence(&start.with_local(*l), length, zones, &start, false)
-                }),
-            );
-        }
-        out.truncated = truncated;
+            locals
+        };
+        occ.extend(
+            locals
+                .iter()
+                .filter_map(|l| occurrence(&start.with_local(*l), length, zones, &start, false)),
+        );
+        out.truncated |= truncated;
     }
 
     for rd in obj.rdates() {
@@ -191,6 +187,20 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
     let exdates: Vec<DateTime<Utc>> =
         obj.exdates().iter().filter_map(|e| e.to_utc(zones)).collect();
     occ.retain(|o| !exdates.contains(&o.start));
+    let exrules = obj.exrules();
+    if !exrules.is_empty() {
+        let mut excluded = std::collections::HashSet::new();
+        for r in exrules {
+            let open = r.count.is_none() && r.until.is_none();
+            let mut run = rule::RuleRun::new(r, &start, zones, params, open);
+            excluded
+                .extend(run.locals().into_iter().filter_map(|l| start.with_local(l).to_utc(zones)));
+            out.diagnostics.extend(run.diagnostics);
+        }
+        // RFC 2445 §4.8.5.2: the union of EXRULE and EXDATE instants is
+        // removed from the set, DTSTART included.
+        occ.retain(|o| !excluded.contains(&o.start));
+    }
     // The DTSTART occurrence wins over an identical rule or RDATE occurrence.
     occ.sort_by(|a, b| a.start.cmp(&b.start).then(b.is_main.cmp(&a.is_main)));
     occ.dedup_by(|b, a| a.start == b.start);
@@ -214,9 +224,18 @@ pub fn rule_locals(
     zones: &ZoneResolver,
     params: &ExpandParams,
 ) -> Vec<NaiveDateTime> {
-    let (Some(start), Some(rrule)) = (obj.dtstart(), obj.rrule()) else { return Vec::new() };
-    let open = rrule.count.is_none() && rrule.until.is_none();
-    rule::RuleRun::new(rrule, &start, zones, params, open).locals()
+    let Some(start) = obj.dtstart() else { return Vec::new() };
+    let mut out: Vec<NaiveDateTime> = obj
+        .rrules()
+        .into_iter()
+        .flat_map(|rrule| {
+            let open = rrule.count.is_none() && rrule.until.is_none();
+            rule::RuleRun::new(rrule, &start, zones, params, open).locals()
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]

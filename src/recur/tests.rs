@@ -166,3 +166,12 @@ fn durations_beyond_the_calendar_are_diagnosed_not_panicked() {
     assert_eq!(starts(&e), ["2027-01-05T10:00"]);
     assert!(e.diagnostics.iter().any(|d| d.contains("RDATE cannot be placed")));
 }
+
+#[test]
+fn several_rrules_and_exrules_are_all_used() {
+    // RFC 2445 allowed several RRULEs and EXRULEs; real data still has them.
+    let e = run(
+        "DTSTART:20270104T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3\r\nRRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=2\r\nEXRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=2;INTERVAL=2\r\n",
+    );
+    assert_eq!(starts(&e), ["2027-01-06T09:00", "2027-01-11T09:00", "2027-01-13T09:00"]);
+}

@@ -160,3 +160,20 @@ pub fn store_state(path: &Path, user: &str) -> String {
     }
     out
 }
+
+/// An attendee's PARTSTAT in a user's stored copy of an event (the master,
+/// or the occurrence `rid`): "-" when the copy or the attendee is missing,
+/// "none" when listed without PARTSTAT.
+pub fn attendee_partstat(path: &Path, user: &str, uid: &str, rid: &str, attendee: &str) -> String {
+    let mut store = SqliteStore::open(path, &Default::default()).unwrap();
+    let tx = store.read().unwrap();
+    let u = CalAddress::parse(user).unwrap();
+    let a = CalAddress::parse(attendee).unwrap();
+    let inst = imip_agent::ical::Instance::from_key(rid);
+    tx.object(u.as_str(), uid, &inst)
+        .unwrap()
+        .and_then(|s| Object::from_stored(&s.text))
+        .and_then(|o| o.attendee(&a))
+        .map(|p| p.partstat.map(|s| s.to_string()).unwrap_or_else(|| "none".into()))
+        .unwrap_or_else(|| "-".into())
+}
