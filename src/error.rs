@@ -42,12 +42,6 @@ impl InfraError {
     }
 }
 
-impl From<rusqlite::Error> for InfraError {
-    fn from(e: rusqlite::Error) -> Self {
-        InfraError::Store(e.to_string())
-    }
-}
-
 /// Result with an infrastructure error.
 pub type InfraResult<T> = Result<T, InfraError>;
 

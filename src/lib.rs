@@ -23,5 +23,6 @@ pub mod mail;
 pub mod oaa_agents;
 pub mod policy;
 pub mod recur;
+pub mod runtime;
 pub mod store;
 pub mod transport;

@@ -4,17 +4,16 @@
 use super::output::render;
 use crate::address::CalAddress;
 use crate::agent::busy::{expand_for, extend_user};
-use crate::agent::prefs::{DirPrefs, PrefSource, StorePrefs};
-use crate::agent::{Env, prefs as agent_prefs};
-use crate::cli::{exit, setup};
-use crate::clock::{CounterIdGen, parse_instant};
+use crate::agent::prefs as agent_prefs;
+use crate::cli::exit;
+use crate::clock::parse_instant;
 use crate::config::Config;
 use crate::config::prefs::{SPECS, validate};
 use crate::error::InfraError;
 use crate::freebusy::{FbSet, publish_object};
 use crate::ical::datetime::format_utc;
 use crate::ical::{Method, Object, build_calendar};
-use crate::store::sqlite::SqliteStore;
+use crate::runtime::Runtime;
 use crate::store::{ObjectStatus, RunFilter, Store};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Parser, Subcommand};
@@ -294,23 +293,9 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
     if let Some(p) = &args.preferences_dir {
         cfg.paths.preferences_dir = p.display().to_string();
     }
-    let clock = setup::clock();
-    let ids = CounterIdGen::from_clock(clock.as_ref());
-    let prefs_src: Box<dyn PrefSource> = if cfg.paths.preferences_dir.is_empty() {
-        Box::new(StorePrefs)
-    } else {
-        Box::new(DirPrefs { dir: PathBuf::from(&cfg.paths.preferences_dir) })
-    };
-    let env = Env {
-        config: &cfg,
-        clock: clock.as_ref(),
-        ids: &ids,
-        agent_address: setup::agent_address(&cfg)?,
-        prefs: prefs_src.as_ref(),
-        system_zone: setup::system_zone(),
-        mailbox_delivery: false,
-    };
-    let mut store: SqliteStore = setup::open_store(&cfg)?;
+    let rt = Runtime::new(cfg)?;
+    let env = rt.env();
+    let mut store = rt.open_store()?;
     let json = args.json;
     let now = env.clock.now();
     match &args.command {
@@ -349,7 +334,7 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
             Ok(p.get(name).map(|v| format!("{v}\n")).unwrap_or_default())
         }
         Command::Prefs(PrefsCmd::Set { user, name, value }) => {
-            if !cfg.paths.preferences_dir.is_empty() {
+            if !rt.config.paths.preferences_dir.is_empty() {
                 return Err(AdminError::Usage(
                     "preferences come from a directory (-p); edit the files there".into(),
                 ));
@@ -379,7 +364,7 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
             for (k, v) in p.all() {
                 let source = if own.iter().any(|(n, _)| n == k) {
                     "user"
-                } else if cfg.defaults.contains_key(k) {
+                } else if rt.config.defaults.contains_key(k) {
                     "organisation"
                 } else {
                     "default"
@@ -620,7 +605,7 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
         Command::Quota(c) => Ok(super::policy_cmds::quota(&env, &mut store, c, json)?),
         Command::Pool(c) => Ok(super::policy_cmds::pool(&env, &mut store, c, json)?),
         Command::Approvals(c) => Ok(super::policy_cmds::approvals(&env, &mut store, c, json)?),
-        Command::ServeAgent(a) => crate::oaa_agents::serve(&cfg, a).map_err(|e| match e {
+        Command::ServeAgent(a) => crate::oaa_agents::serve(&rt.config, a).map_err(|e| match e {
             crate::oaa_agents::ServeError::Usage(m) => AdminError::Usage(m),
             crate::oaa_agents::ServeError::Infra(e) => AdminError::Infra(e),
         }),

@@ -7,7 +7,6 @@ use super::output::render;
 use crate::address::CalAddress;
 use crate::agent::view::TxView;
 use crate::agent::{Env, actions};
-use crate::cli::setup;
 use crate::error::InfraError;
 use crate::freebusy::FbSet;
 use crate::itip::engine::approval;
@@ -292,7 +291,8 @@ pub fn approvals(
             let (done, out) =
                 actions::decide_approval(env, tx.as_mut(), &r, uid, approve, "the administrator")?;
             tx.commit()?;
-            let mut sender = setup::sender_for(env.config, *debug, outbox.as_deref());
+            let mut sender =
+                crate::runtime::sender_for(env.config, env.clock, *debug, outbox.as_deref());
             for m in &out.outbox {
                 sender.send(m)?;
             }

@@ -8,9 +8,8 @@ use super::args::AgentArgs;
 use super::exit;
 use super::setup;
 use crate::address::CalAddress;
+use crate::agent::AgentKind;
 use crate::agent::handle::{handle_recipient, message_key};
-use crate::agent::{AgentKind, Env};
-use crate::clock::CounterIdGen;
 use crate::error::InfraResult;
 use crate::mail::InboundMessage;
 use crate::mail::items::extract_items;
@@ -134,26 +133,16 @@ fn run(
     log: &mut RunLog,
     started: Instant,
 ) -> InfraResult<()> {
-    let cfg = setup::config(args)?;
+    let rt = setup::runtime(args)?;
+    let cfg = &rt.config;
     if let Some(j) = &args.journal
         && !j.is_empty()
         && *j != cfg.store.path
     {
         log.line(format!("journal {j}: quotas are kept in the main store {}", cfg.store.path));
     }
-    let clock = setup::clock();
-    let ids = CounterIdGen::from_clock(clock.as_ref());
-    let prefs = setup::pref_source(&cfg);
-    let env = Env {
-        config: &cfg,
-        clock: clock.as_ref(),
-        ids: &ids,
-        agent_address: setup::agent_address(&cfg)?,
-        prefs: prefs.as_ref(),
-        system_zone: setup::system_zone(),
-        mailbox_delivery: setup::has_delivery(args),
-    };
-    let mut msg = InboundMessage::parse(raw, &setup::mail_limits(&cfg));
+    let env = rt.env();
+    let mut msg = InboundMessage::parse(raw, &rt.mail_limits());
     if let Some(s) = &args.envelope_sender {
         msg.set_envelope_sender(s);
     }
@@ -163,7 +152,7 @@ fn run(
     let items = extract_items(&msg, cfg.counter_as_request);
     let recipients = recipients(args, &msg);
     let key = message_key(raw);
-    let mut store = setup::open_store(&cfg)?;
+    let mut store = rt.open_store()?;
 
     let mut outbox = Vec::new();
     // Per recipient: how much of its stored outbox went out before, and how
@@ -197,12 +186,12 @@ fn run(
         }
     }
     for u in &republish {
-        if crate::agent::publish::publish(&env, &mut store, u)? {
+        if crate::agent::publish::publish(&env, store.as_mut(), u)? {
             log.line(format!("{u}: published free/busy rewritten"));
         }
     }
 
-    let sent = send_all(&cfg, args, &outbox, log);
+    let sent = send_all(&rt, args, &outbox, log);
     let status = if sent.is_ok() { 0 } else { i32::from(exit::TEMPFAIL) };
     let record = RunRecord {
         id: 0,
@@ -231,7 +220,9 @@ fn run(
         .zip(parts.iter().zip(super::send::progress_per_part(&lengths, done)))
         .map(|(r, (&(before, _), now))| (r.to_string(), before + now))
         .collect();
-    if let Err(e) = write_run(&mut store, &record, &record.message_key, kind.program(), &progress) {
+    if let Err(e) =
+        write_run(store.as_mut(), &record, &record.message_key, kind.program(), &progress)
+    {
         log.line(format!("run record not written: {e}"));
     }
     sent.map(|_| ()).map_err(|f| f.error)
@@ -257,13 +248,13 @@ fn write_run(
 
 /// Sends and delivers; the first failure stops (the retry sends the rest).
 fn send_all(
-    cfg: &crate::config::Config,
+    rt: &crate::runtime::Runtime,
     args: &AgentArgs,
     outbox: &[crate::store::OutboxMessage],
     log: &mut RunLog,
 ) -> Result<usize, super::send::SendFailure> {
-    let mut outgoing: Box<dyn Sender> = setup::outgoing_sender(cfg, args);
-    let mut delivery = setup::delivery_sender(cfg, args);
+    let mut outgoing: Box<dyn Sender> = setup::outgoing_sender(rt, args);
+    let mut delivery = setup::delivery_sender(rt, args);
     super::send::send_outbox(outgoing.as_mut(), delivery.as_deref_mut(), outbox, &mut |l| {
         log.line(l)
     })

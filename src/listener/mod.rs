@@ -10,7 +10,6 @@
 //! is 451, a message over the size limit 552. SIGTERM (or SIGINT) stops
 //! accepting, lets connections finish the messages they carry, and exits.
 
-pub mod checkpoint;
 pub mod conn;
 pub mod pipeline;
 pub mod prepare;
@@ -48,17 +47,15 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
     if !args.recipients.is_empty() {
         eprintln!("{program}: -o is ignored in listener mode: the envelope recipients are used");
     }
-    let cfg = match setup::config(args) {
-        Ok(c) => Arc::new(c),
+    let runtime = match setup::runtime(args) {
+        Ok(r) => Arc::new(r),
         Err(e) => return fail(e.to_string()),
     };
-    let agent_address = match setup::agent_address(&cfg) {
-        Ok(a) => a,
-        Err(e) => return fail(e.to_string()),
-    };
-    // Opening the store now shows a wrong path at once; the daemon still
-    // starts, answering 451 until the store can be opened.
-    if let Err(e) = setup::open_store(&cfg) {
+    let cfg = Arc::new(runtime.config.clone());
+    // The store is opened (created, migrated) by the writer; a store that
+    // cannot be opened now is reported, and the listener still starts,
+    // answering 451 until the store can be opened.
+    if let Err(e) = runtime.open_store() {
         eprintln!("{program}: store not available; messages are deferred until it is: {e}");
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -72,31 +69,24 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
     };
     // Room for every connection's message plus its run record.
     let (jobs, queue) = mpsc::channel(cfg.listener.max_connections * 2);
-    let (nudge, checkpoint_thread) = match checkpoint::spawn(cfg.store.path.clone().into()) {
-        Ok(c) => c,
-        Err(e) => return fail(format!("cannot start the checkpoint thread: {e}")),
+    let (nudge, maintenance_thread) = match crate::store::background_maintenance(&cfg.store) {
+        Ok(Some((n, t))) => (Some(n), Some(t)),
+        Ok(None) => (None, None),
+        Err(e) => return fail(format!("cannot start the store's maintenance thread: {e}")),
     };
     let records = writer::Records::default();
     let setup = writer::WriterSetup {
         kind,
-        config: cfg.clone(),
-        agent_address,
+        runtime: runtime.clone(),
         records: records.clone(),
-        checkpoint: Some(nudge),
-        mailbox_delivery: crate::cli::setup::has_delivery(args),
+        checkpoint: nudge,
     };
     let writer = match writer::spawn(setup, queue) {
         Ok(w) => w,
         Err(e) => return fail(format!("cannot start the writer thread: {e}")),
     };
-    let pipeline = Arc::new(Pipeline {
-        kind,
-        config: cfg.clone(),
-        args: Arc::new(args.clone()),
-        jobs,
-        records,
-        clock: setup::clock(),
-    });
+    let pipeline =
+        Arc::new(Pipeline { kind, runtime, args: Arc::new(args.clone()), jobs, records });
     let code = rt.block_on(serve(program, &cfg, args, pipeline, &mut inherited));
     // Connections still open after the grace period are dropped here (their
     // clients were not answered and will retry); then the writer, whose
@@ -105,8 +95,10 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
     if writer.join().is_err() {
         return fail("the writer thread failed".into());
     }
-    // The writer held the only nudge: the checkpointer ends with it.
-    let _ = checkpoint_thread.join();
+    // The writer held the only nudge: the maintenance thread ends with it.
+    if let Some(t) = maintenance_thread {
+        let _ = t.join();
+    }
     code
 }
 

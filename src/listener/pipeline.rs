@@ -10,8 +10,7 @@ use super::send::send;
 use super::writer::{Job, Processed, Record, Records};
 use crate::agent::AgentKind;
 use crate::cli::args::AgentArgs;
-use crate::clock::Clock;
-use crate::config::Config;
+use crate::runtime::Runtime;
 use crate::store::RunRecord;
 use lmtp::{DeliveryOutcome, Envelope};
 use std::sync::Arc;
@@ -25,16 +24,14 @@ const INLINE_PARSE_LIMIT: usize = 64 * 1024;
 pub struct Pipeline {
     /// Which agent.
     pub kind: AgentKind,
-    /// The configuration.
-    pub config: Arc<Config>,
+    /// What the program runs with (configuration, clock, transports).
+    pub runtime: Arc<Runtime>,
     /// The flags (transports).
     pub args: Arc<AgentArgs>,
     /// The writer's queue.
     pub jobs: mpsc::Sender<Job>,
     /// Run records waiting for the writer's next batch.
     pub records: Records,
-    /// For run records.
-    pub clock: Box<dyn Clock>,
 }
 
 /// One recipient's answer, with the log lines about it.
@@ -51,16 +48,16 @@ impl Pipeline {
         let received_at = Instant::now();
         let n = envelope.recipients.len();
         let tempfail = |why: &str| vec![DeliveryOutcome::TempFail(format!("4.3.0 {why}")); n];
-        let cfg = self.config.clone();
+        let rt = self.runtime.clone();
         let Envelope { mail_from, recipients, data } = envelope;
         // A typical invitation takes well under a millisecond to parse: do
         // it here rather than pay two thread hand-offs; a big message goes
         // to the worker pool so that it cannot hold up other connections.
         let prepared = if data.len() <= INLINE_PARSE_LIMIT {
-            prepare(&cfg, mail_from, recipients, data, received_at)
+            prepare(&rt.config, mail_from, recipients, data, received_at)
         } else {
             match tokio::task::spawn_blocking(move || {
-                prepare(&cfg, mail_from, recipients, data, received_at)
+                prepare(&rt.config, mail_from, recipients, data, received_at)
             })
             .await
             {
@@ -77,14 +74,14 @@ impl Pipeline {
             return tempfail("internal error while processing");
         };
 
-        let (cfg, args, p) = (self.config.clone(), self.args.clone(), prepared.clone());
+        let (rt, args, p) = (self.runtime.clone(), self.args.clone(), prepared.clone());
         let sending = tokio::task::spawn_blocking(move || {
             let mut log = Vec::new();
             let answers: Vec<Answer> = p
                 .rcpt
                 .iter()
                 .zip(processed)
-                .map(|(rcpt, pr)| answer_for(&cfg, &args, rcpt, pr, &mut log))
+                .map(|(rcpt, pr)| answer_for(&rt, &args, rcpt, pr, &mut log))
                 .collect();
             (answers, log)
         });
@@ -110,7 +107,7 @@ impl Pipeline {
             .collect();
         let run = RunRecord {
             id: 0,
-            started: self.clock.now().timestamp(),
+            started: self.runtime.clock.now().timestamp(),
             program: program.to_string(),
             message_id: p.msg.message_id.clone().unwrap_or_default(),
             message_key: p.key.clone(),
@@ -149,7 +146,7 @@ impl Pipeline {
 
 /// Sends a committed recipient's outbox and decides its answer.
 fn answer_for(
-    cfg: &Config,
+    rt: &Runtime,
     args: &AgentArgs,
     rcpt: &str,
     processed: Processed,
@@ -161,7 +158,7 @@ fn answer_for(
                 log.push(format!("{rcpt}: {n}"));
             }
             let mut note = |l: String| log.push(format!("{rcpt}: {l}"));
-            match send(cfg, args, &h.outbox, &mut note) {
+            match send(rt, args, &h.outbox, &mut note) {
                 Ok(_) => Answer {
                     outcome: DeliveryOutcome::Delivered,
                     sent_count: h.already_sent + h.outbox.len(),

@@ -6,10 +6,10 @@
 
 use crate::address::CalAddress;
 use crate::agent::handle::message_key;
-use crate::cli::setup::mail_limits;
 use crate::config::Config;
 use crate::mail::InboundMessage;
 use crate::mail::items::{ItemsOutcome, extract_items};
+use crate::runtime::mail_limits;
 use std::time::Instant;
 
 /// A message ready for processing.

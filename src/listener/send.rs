@@ -6,7 +6,7 @@
 use crate::cli::args::AgentArgs;
 use crate::cli::send::send_outbox;
 use crate::cli::setup;
-use crate::config::Config;
+use crate::runtime::Runtime;
 use crate::store::OutboxMessage;
 use crate::transport::Sender;
 use std::cell::RefCell;
@@ -23,7 +23,7 @@ thread_local! {
 /// Sends one recipient's outbox. `Err` carries how many leading entries
 /// went out and the reason for a 451.
 pub fn send(
-    cfg: &Config,
+    rt: &Runtime,
     args: &AgentArgs,
     outbox: &[OutboxMessage],
     log: &mut dyn FnMut(String),
@@ -34,8 +34,8 @@ pub fn send(
     SENDERS.with(|cell| {
         let mut slot = cell.borrow_mut();
         let s = slot.get_or_insert_with(|| Senders {
-            outgoing: setup::outgoing_sender(cfg, args),
-            delivery: setup::delivery_sender(cfg, args),
+            outgoing: setup::outgoing_sender(rt, args),
+            delivery: setup::delivery_sender(rt, args),
         });
         let result = send_outbox(s.outgoing.as_mut(), s.delivery.as_deref_mut(), outbox, log);
         if result.is_err() {

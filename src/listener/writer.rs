@@ -12,11 +12,8 @@ use super::prepare::Prepared;
 use crate::address::CalAddress;
 use crate::agent::handle::{Handled, handle_recipient};
 use crate::agent::{AgentKind, Env};
-use crate::cli::setup;
-use crate::clock::CounterIdGen;
-use crate::config::Config;
 use crate::error::{InfraError, InfraResult};
-use crate::store::sqlite::SqliteStore;
+use crate::runtime::Runtime;
 use crate::store::{RunRecord, Store, StoreTx};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
@@ -96,16 +93,13 @@ pub struct Record {
 pub struct WriterSetup {
     /// Which agent.
     pub kind: AgentKind,
-    /// The configuration.
-    pub config: Arc<Config>,
-    /// The agents' own address.
-    pub agent_address: CalAddress,
+    /// What the program runs with.
+    pub runtime: Arc<Runtime>,
     /// Run records to commit with the next batch.
     pub records: Records,
-    /// Told after each commit, so that the log is checkpointed meanwhile.
-    pub checkpoint: Option<super::checkpoint::Nudge>,
-    /// Whether users' mailbox copies have a channel (`-l`, `-L`).
-    pub mailbox_delivery: bool,
+    /// Told after each commit, so that the store's maintenance (SQLite's
+    /// log checkpoint) runs meanwhile.
+    pub checkpoint: Option<crate::store::Nudge>,
 }
 
 /// Starts the writer thread; it ends when every sender of `jobs` is gone
@@ -118,21 +112,9 @@ pub fn spawn(
 }
 
 fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
-    let cfg = setup.config.as_ref();
-    let clock = setup::clock();
-    let ids = CounterIdGen::from_clock(clock.as_ref());
-    let prefs = setup::pref_source(cfg);
-    let env = Env {
-        config: cfg,
-        clock: clock.as_ref(),
-        ids: &ids,
-        agent_address: setup.agent_address,
-        prefs: prefs.as_ref(),
-        system_zone: setup::system_zone(),
-        mailbox_delivery: setup.mailbox_delivery,
-    };
+    let env = setup.runtime.env();
     let program = setup.kind.program();
-    let mut store: Option<SqliteStore> = None;
+    let mut store: Option<Box<dyn Store + Send>> = None;
     let (mut commits, mut messages) = (0u64, 0u64);
     while let Some(first) = jobs.blocking_recv() {
         // Everything that queued up during the previous commit goes into
@@ -143,7 +125,7 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
             if let Job::Process(p, reply) = job {
                 work.push((p, reply));
             }
-            if work.len() < cfg.listener.max_batch {
+            if work.len() < env.config.listener.max_batch {
                 next = jobs.try_recv().ok();
             }
         }
@@ -155,7 +137,7 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
         match results {
             Ok(mut per_message) => {
                 if let Some(s) = store.as_mut() {
-                    republish(&env, s, &work, &mut per_message);
+                    republish(&env, s.as_mut(), &work, &mut per_message);
                 }
                 commits += 1;
                 if let Some(c) = &setup.checkpoint {
@@ -198,12 +180,12 @@ type Work = (Arc<Prepared>, oneshot::Sender<Vec<Processed>>);
 fn commit_batch(
     kind: AgentKind,
     env: &Env<'_>,
-    store: &mut Option<SqliteStore>,
+    store: &mut Option<Box<dyn Store + Send>>,
     work: &[Work],
     records: &[Record],
 ) -> InfraResult<Vec<Vec<Processed>>> {
     if store.is_none() {
-        *store = Some(setup::open_store(env.config)?);
+        *store = Some(crate::store::open(&env.config.store)?);
     }
     let Some(s) = store.as_mut() else { return Err(InfraError::Store("not open".into())) };
     let mut tx = s.write()?;
@@ -249,7 +231,7 @@ fn commit_batch(
 /// is answered 451, so that the retry publishes again.
 fn republish(
     env: &Env<'_>,
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     work: &[Work],
     per_message: &mut [Vec<Processed>],
 ) {

@@ -1,7 +1,8 @@
-//! What the calendar agent's handlers run against: the configuration,
-//! clock, identifier generator and preference source of an [`Env`], a small
-//! pool of SQLite read connections and one write connection. Performs I/O
-//! (opens the store; every method runs store transactions).
+//! What the calendar agent's handlers run against: the [`Runtime`] (the
+//! configuration, clock, identifier generator and preference source of an
+//! [`Env`]), a small pool of read connections to the configured store and
+//! one write connection. Performs I/O (opens the store; every method runs
+//! store transactions).
 //!
 //! Handlers run on tokio's blocking pool, so store calls block a pool
 //! thread and never the runtime. Reads use their own connections (WAL lets
@@ -9,29 +10,22 @@
 //! the single write connection, in `BEGIN IMMEDIATE` transactions like the
 //! mail agents', so bookings from the facilitator and from mail serialise.
 
-use crate::address::CalAddress;
 use crate::agent::Env;
-use crate::agent::prefs::{DirPrefs, PrefSource, StorePrefs};
-use crate::cli::setup;
-use crate::clock::{Clock, CounterIdGen};
 use crate::config::Config;
 use crate::error::InfraResult;
-use crate::store::sqlite::SqliteStore;
+use crate::runtime::Runtime;
 use crate::store::{Store, StoreTx};
-use std::path::PathBuf;
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-/// Configuration, clock, store connections.
+/// The store connections of a program, shareable between threads.
+type Conn = Box<dyn Store + Send>;
+
+/// The runtime and the store connections.
 pub struct Backend {
-    cfg: Config,
-    clock: Box<dyn Clock>,
-    ids: CounterIdGen,
-    prefs: Box<dyn PrefSource + Send + Sync>,
-    agent_address: CalAddress,
-    system_zone: Option<String>,
-    readers: Mutex<Vec<SqliteStore>>,
+    runtime: Runtime,
+    readers: Mutex<Vec<Conn>>,
     returned: Condvar,
-    writer: Mutex<SqliteStore>,
+    writer: Mutex<Conn>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -44,26 +38,14 @@ impl Backend {
     /// Opens `readers` read connections and one write connection to the
     /// configured store (migrating it if needed).
     pub fn open(cfg: Config, readers: usize) -> InfraResult<Backend> {
-        let clock = setup::clock();
-        let ids = CounterIdGen::from_clock(clock.as_ref());
-        let prefs: Box<dyn PrefSource + Send + Sync> = if cfg.paths.preferences_dir.is_empty() {
-            Box::new(StorePrefs)
-        } else {
-            Box::new(DirPrefs { dir: PathBuf::from(&cfg.paths.preferences_dir) })
-        };
-        let agent_address = setup::agent_address(&cfg)?;
-        let writer = setup::open_store(&cfg)?;
+        let runtime = Runtime::new(cfg)?;
+        let writer = runtime.open_store()?;
         let mut pool = Vec::new();
         for _ in 0..readers.max(1) {
-            pool.push(setup::open_store(&cfg)?);
+            pool.push(runtime.open_store()?);
         }
         Ok(Backend {
-            cfg,
-            clock,
-            ids,
-            prefs,
-            agent_address,
-            system_zone: setup::system_zone(),
+            runtime,
             readers: Mutex::new(pool),
             returned: Condvar::new(),
             writer: Mutex::new(writer),
@@ -72,20 +54,17 @@ impl Backend {
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        &self.cfg
+        &self.runtime.config
+    }
+
+    /// The runtime.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
     }
 
     /// The environment the agent layer expects.
     pub fn env(&self) -> Env<'_> {
-        Env {
-            config: &self.cfg,
-            clock: self.clock.as_ref(),
-            ids: &self.ids,
-            agent_address: self.agent_address.clone(),
-            prefs: self.prefs.as_ref(),
-            system_zone: self.system_zone.clone(),
-            mailbox_delivery: false,
-        }
+        self.runtime.env()
     }
 
     /// Runs `f` in a read transaction on a pooled connection (waiting for
@@ -117,8 +96,8 @@ impl Backend {
 
     /// Runs `f` with the write connection (one writer at a time in this
     /// process; other processes are kept out by `BEGIN IMMEDIATE`).
-    pub fn with_writer<R>(&self, f: impl FnOnce(&Env<'_>, &mut SqliteStore) -> R) -> R {
+    pub fn with_writer<R>(&self, f: impl FnOnce(&Env<'_>, &mut dyn Store) -> R) -> R {
         let mut store = lock(&self.writer);
-        f(&self.env(), &mut store)
+        f(&self.env(), store.as_mut())
     }
 }

@@ -16,10 +16,9 @@ use super::directory::{Directory, Kind};
 use crate::address::CalAddress;
 use crate::agent::actions;
 use crate::cli::send::send_outbox;
-use crate::cli::setup;
 use crate::error::InfraResult;
 use crate::ical::{ComponentKind, DateTimeValue, Object, Param, PartStat, Property};
-use crate::store::{OutboxMessage, RunRecord, Store};
+use crate::store::{OutboxMessage, RunRecord};
 use chrono::{DateTime, Utc};
 use std::time::Instant;
 use tracing::{info, warn};
@@ -152,7 +151,7 @@ pub fn book(
     let sent = if outbox.is_empty() {
         Ok(0)
     } else {
-        let mut sender = setup::sender_for(backend.config(), false, None);
+        let mut sender = backend.runtime().outgoing_sender(false, None);
         send_outbox(sender.as_mut(), None, &outbox, &mut |l| log.push(l))
     };
     if let Err(e) = &sent {

@@ -338,12 +338,11 @@ mod tests {
     use crate::oaa_agents::directory::Scope;
     use crate::oaa_agents::service::Options;
     use crate::store::Store;
-    use crate::store::sqlite::{SqliteOptions, SqliteStore};
     use chrono::{TimeZone, Utc};
 
     const ROOM: &str = "mailto:room-1@example.com";
 
-    fn book(store: &mut SqliteStore, uid: &str, hour: u32) {
+    fn book(store: &mut dyn Store, uid: &str, hour: u32) {
         let at = |h| Utc.with_ymd_and_hms(2027, 3, 10, h, 0, 0).unwrap();
         let mut tx = store.write().unwrap();
         let p = BusyPeriod::new(at(hour), at(hour + 1), uid, "");
@@ -363,12 +362,11 @@ mod tests {
         let mut cfg = Config::default();
         cfg.store.path = dir.path().join("store.db").to_string_lossy().into_owned();
         cfg.store.durability = "normal".into();
-        let mut mail =
-            SqliteStore::open(cfg.store.path.as_ref(), &SqliteOptions::default()).unwrap();
+        let mut mail = crate::store::open(&cfg.store).unwrap();
         let mut tx = mail.write().unwrap();
         tx.ensure_user(ROOM, "resource", Utc::now()).unwrap();
         tx.commit().unwrap();
-        book(&mut mail, "a", 9);
+        book(mail.as_mut(), "a", 9);
         let options = Options { mail: MailPolicy::None, verify_organizer: false };
         let svc = Service::new(Backend::open(cfg, 1).unwrap(), Scope::All, options);
         svc.refresh_directory().unwrap();
@@ -381,7 +379,7 @@ mod tests {
         assert_eq!(periods(&freebusy(&svc, &goal)), 1);
         assert_eq!(freebusy_cached(&svc, &goal), Some(freebusy(&svc, &goal)));
 
-        book(&mut mail, "b", 11);
+        book(mail.as_mut(), "b", 11);
         assert_eq!(freebusy_cached(&svc, &goal), None);
         assert_eq!(periods(&freebusy(&svc, &goal)), 2);
         assert_eq!(periods(&freebusy_cached(&svc, &goal).unwrap()), 2);

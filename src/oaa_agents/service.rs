@@ -41,7 +41,7 @@ pub struct Service {
 impl Service {
     /// A service over an opened backend.
     pub fn new(backend: Backend, scope: Scope, options: Options) -> Service {
-        let fb_cache = FreeBusyCache::new(&backend.config().store.path);
+        let fb_cache = FreeBusyCache::new(crate::store::change_probe(&backend.config().store));
         Service {
             fb_cache,
             backend,

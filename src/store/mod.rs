@@ -14,7 +14,8 @@ mod types;
 
 pub use types::*;
 
-use crate::error::InfraResult;
+use crate::config::StoreConfig;
+use crate::error::{InfraError, InfraResult};
 use crate::freebusy::{BusyPeriod, FbSet};
 use crate::ical::Instance;
 use chrono::{DateTime, Utc};
@@ -34,6 +35,19 @@ pub trait Store: Send {
     }
     /// Opens a read transaction (a consistent snapshot).
     fn read(&mut self) -> InfraResult<Box<dyn StoreTx + '_>>;
+}
+
+/// A boxed store is a store (the configured backend behind `store::open`).
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn write(&mut self) -> InfraResult<Box<dyn StoreTx + '_>> {
+        (**self).write()
+    }
+    fn write_relaxed(&mut self) -> InfraResult<Box<dyn StoreTx + '_>> {
+        (**self).write_relaxed()
+    }
+    fn read(&mut self) -> InfraResult<Box<dyn StoreTx + '_>> {
+        (**self).read()
+    }
 }
 
 /// Operations inside one transaction. Reads take `&self`, writes `&mut self`.
@@ -244,4 +258,68 @@ pub trait StoreTx {
     fn kv_delete(&mut self, ns: &str, key: &str) -> InfraResult<bool>;
     /// Records of a namespace whose key starts with `prefix`, sorted by key.
     fn kv_list(&self, ns: &str, prefix: &str) -> InfraResult<Vec<(String, String)>>;
+}
+
+/// Opens the store the configuration names (creating and migrating an
+/// embedded one on first use). The one place that picks a backend.
+pub fn open(cfg: &StoreConfig) -> InfraResult<Box<dyn Store + Send>> {
+    match cfg.kind.as_str() {
+        "sqlite" => {
+            let opts = sqlite::SqliteOptions {
+                busy_timeout: std::time::Duration::from_secs(cfg.busy_timeout_seconds),
+                durable: cfg.durability == "full",
+            };
+            Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(&cfg.path), &opts)?))
+        }
+        other => {
+            Err(InfraError::Config(format!("store type {other:?} is not available in this build")))
+        }
+    }
+}
+
+/// A token that changes whenever anyone commits to the store; compared for
+/// equality only (a token from a reconnected probe never equals an older one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChangeToken(pub u64, pub i64);
+
+/// Tells cheaply whether the store changed, for caches that must never be
+/// older than the store.
+pub trait ChangeProbe: Send {
+    /// The current token, or `None` when it cannot be known without waiting
+    /// (then nothing may be cached or served from a cache).
+    fn token(&mut self) -> Option<ChangeToken>;
+}
+
+/// A change probe of the configured store.
+pub fn change_probe(cfg: &StoreConfig) -> Box<dyn ChangeProbe> {
+    Box::new(sqlite::probe::SqliteProbe::new(&cfg.path))
+}
+
+/// Wakes a store's background maintenance (SQLite: a checkpoint of its
+/// write-ahead log, overlapping the writer's next batch); dropping every
+/// handle ends it.
+#[derive(Debug, Clone)]
+pub struct Nudge(std::sync::mpsc::SyncSender<()>);
+
+impl Nudge {
+    /// A handle over a channel.
+    pub fn new(tx: std::sync::mpsc::SyncSender<()>) -> Nudge {
+        Nudge(tx)
+    }
+
+    /// Asks for maintenance soon (coalesced with any already asked for).
+    pub fn nudge(&self) {
+        let _ = self.0.try_send(());
+    }
+}
+
+/// Starts the configured store's background maintenance for a long-running
+/// writer, when the backend has any.
+pub fn background_maintenance(
+    cfg: &StoreConfig,
+) -> std::io::Result<Option<(Nudge, std::thread::JoinHandle<()>)>> {
+    match cfg.kind.as_str() {
+        "sqlite" => sqlite::checkpoint::spawn(std::path::PathBuf::from(&cfg.path)).map(Some),
+        _ => Ok(None),
+    }
 }

@@ -7,6 +7,8 @@
 //! concurrent deliveries serialise instead of failing. The database file is
 //! created on first use; the schema is migrated on open.
 
+pub mod checkpoint;
+pub mod probe;
 mod schema;
 mod tx;
 
@@ -15,6 +17,12 @@ use crate::error::{InfraError, InfraResult};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+impl From<rusqlite::Error> for InfraError {
+    fn from(e: rusqlite::Error) -> Self {
+        InfraError::Store(e.to_string())
+    }
+}
 
 /// Options for opening the store.
 #[derive(Debug, Clone)]

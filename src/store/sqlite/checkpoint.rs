@@ -13,16 +13,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// Wakes the checkpointer; dropping it ends the thread.
-#[derive(Debug, Clone)]
-pub struct Nudge(mpsc::SyncSender<()>);
-
-impl Nudge {
-    /// Asks for a checkpoint soon (coalesced with any already asked for).
-    pub fn nudge(&self) {
-        let _ = self.0.try_send(());
-    }
-}
+use crate::store::Nudge;
 
 /// Starts the checkpointer for the database at `path`.
 pub fn spawn(path: PathBuf) -> std::io::Result<(Nudge, std::thread::JoinHandle<()>)> {
@@ -30,7 +21,7 @@ pub fn spawn(path: PathBuf) -> std::io::Result<(Nudge, std::thread::JoinHandle<(
     let handle = std::thread::Builder::new()
         .name("imip-checkpoint".into())
         .spawn(move || run(&path, &rx))?;
-    Ok((Nudge(tx), handle))
+    Ok((Nudge::new(tx), handle))
 }
 
 fn run(path: &PathBuf, wake: &mpsc::Receiver<()>) {
