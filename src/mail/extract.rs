@@ -4,12 +4,16 @@
 //! attachments sent as `application/octet-stream`), decoded from any
 //! transfer encoding and charset. Bounded by [`MailLimits`]. Performs no I/O.
 
+use super::Arrival;
+use super::auth::received::Hop;
 use crate::address::CalAddress;
 use crate::ical::Method;
 use crate::ical::parse::decode_calendar_bytes;
 use mail_parser::decoders::base64::base64_decode;
 use mail_parser::decoders::quoted_printable::quoted_printable_decode;
-use mail_parser::{Address, Encoding, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{
+    Address, Encoding, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType,
+};
 
 /// Limits on what is read from one message.
 #[derive(Debug, Clone, Copy)]
@@ -68,13 +72,21 @@ pub struct InboundMessage {
     pub raw_headers: Vec<(String, String)>,
     /// Authentication-Results header values, top first.
     pub authentication_results: Vec<String>,
+    /// How many of `authentication_results` (the first ones) stand above
+    /// the topmost Received header, where only the MTA that handed the
+    /// message to us writes; 0 when there is no Received header.
+    pub authentication_results_on_top: usize,
     /// Languages from Accept-Language and Content-Language, in order.
     pub languages: Vec<String>,
     /// Number of Received headers (0 for local submission).
     pub received_count: usize,
-    /// Received header values, unfolded, top (most recent) first: where the
-    /// message came from, for the local-submission check of `mail::auth`.
-    pub received: Vec<String>,
+    /// The Received headers as mail-parser reads them, top (most recent)
+    /// first: where the message came from, for the local-submission check
+    /// of `mail::auth`.
+    pub received: Vec<Hop>,
+    /// How the message reached us (standard input unless a listener says
+    /// otherwise).
+    pub arrival: Arrival,
     /// Whether the message is a delivery status notification (a bounce).
     pub is_bounce: bool,
     /// Calendar parts, in MIME order.
@@ -130,6 +142,9 @@ impl InboundMessage {
         for (name, value) in msg.headers_raw() {
             if name.eq_ignore_ascii_case("Authentication-Results") {
                 out.authentication_results.push(unfold_header(value));
+                if out.received_count == 0 {
+                    out.authentication_results_on_top += 1;
+                }
             }
             if name.eq_ignore_ascii_case("Accept-Language")
                 || name.eq_ignore_ascii_case("Content-Language")
@@ -143,7 +158,6 @@ impl InboundMessage {
             }
             if name.eq_ignore_ascii_case("Received") {
                 out.received_count += 1;
-                out.received.push(unfold_header(value));
             }
             if ["from", "to", "cc", "subject", "date", "message-id"]
                 .iter()
@@ -152,6 +166,19 @@ impl InboundMessage {
                 out.raw_headers.push((name.to_string(), unfold_header(value)));
             }
         }
+        if out.received_count == 0 {
+            // Nothing of ours below them: not written by the MTA.
+            out.authentication_results_on_top = 0;
+        }
+        out.received = msg
+            .headers()
+            .iter()
+            .filter(|h| h.name == HeaderName::Received)
+            .map(|h| match &h.value {
+                HeaderValue::Received(r) => Hop::read(r),
+                _ => Hop::default(),
+            })
+            .collect();
         let mut walker = Walker { raw, limits, parts_seen: 0, out: &mut out };
         walker.walk(&msg, 0, false);
         out
