@@ -8,8 +8,8 @@ use crate::address::CalAddress;
 use crate::agent::handle::message_key;
 use crate::cli::setup::mail_limits;
 use crate::config::Config;
-use crate::mail::InboundMessage;
 use crate::mail::items::{ItemsOutcome, extract_items};
+use crate::mail::{Arrival, InboundMessage};
 use std::time::Instant;
 
 /// A message ready for processing.
@@ -33,15 +33,18 @@ pub struct Prepared {
     pub received_at: Instant,
 }
 
-/// Parses an envelope's message.
+/// Parses an envelope's message, which reached us by way of `arrival`
+/// (weighed by sender authentication).
 pub fn prepare(
     cfg: &Config,
+    arrival: Arrival,
     mail_from: String,
     rcpt: Vec<String>,
     raw: Vec<u8>,
     received_at: Instant,
 ) -> Prepared {
-    let msg = InboundMessage::parse(&raw, &mail_limits(cfg));
+    let mut msg = InboundMessage::parse(&raw, &mail_limits(cfg));
+    msg.arrival = arrival;
     let items = extract_items(&msg, cfg.counter_as_request);
     let key = message_key(&raw);
     // The same reading of an address as the pipe runner's -o values.
