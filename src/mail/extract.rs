@@ -5,15 +5,12 @@
 //! transfer encoding and charset. Bounded by [`MailLimits`]. Performs no I/O.
 
 use super::Arrival;
-use super::auth::received::Hop;
 use crate::address::CalAddress;
 use crate::ical::Method;
 use crate::ical::parse::decode_calendar_bytes;
 use mail_parser::decoders::base64::base64_decode;
 use mail_parser::decoders::quoted_printable::quoted_printable_decode;
-use mail_parser::{
-    Address, Encoding, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType,
-};
+use mail_parser::{Address, Encoding, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 
 /// Limits on what is read from one message.
 #[derive(Debug, Clone, Copy)]
@@ -80,10 +77,9 @@ pub struct InboundMessage {
     pub languages: Vec<String>,
     /// Number of Received headers (0 for local submission).
     pub received_count: usize,
-    /// The Received headers as mail-parser reads them, top (most recent)
-    /// first: where the message came from, for the local-submission check
-    /// of `mail::auth`.
-    pub received: Vec<Hop>,
+    /// Received header values, unfolded, top (most recent) first: where the
+    /// message came from, for the local-submission check of `mail::auth`.
+    pub received: Vec<String>,
     /// How the message reached us (standard input unless a listener says
     /// otherwise).
     pub arrival: Arrival,
@@ -158,6 +154,7 @@ impl InboundMessage {
             }
             if name.eq_ignore_ascii_case("Received") {
                 out.received_count += 1;
+                out.received.push(unfold_header(value));
             }
             if ["from", "to", "cc", "subject", "date", "message-id"]
                 .iter()
@@ -170,15 +167,6 @@ impl InboundMessage {
             // Nothing of ours below them: not written by the MTA.
             out.authentication_results_on_top = 0;
         }
-        out.received = msg
-            .headers()
-            .iter()
-            .filter(|h| h.name == HeaderName::Received)
-            .map(|h| match &h.value {
-                HeaderValue::Received(r) => Hop::read(r),
-                _ => Hop::default(),
-            })
-            .collect();
         let mut walker = Walker { raw, limits, parts_seen: 0, out: &mut out };
         walker.walk(&msg, 0, false);
         out

@@ -232,3 +232,11 @@ fn a_listener_hand_over_without_received_is_not_local() {
     let strict = AuthConfig { trust_local_submission: false, ..cfg() };
     assert!(acted_on(&screen_arrived(&strict, &genuine, tcp())));
 }
+
+#[test]
+fn a_helo_posing_as_a_local_client_is_not_local() {
+    // Postfix writes the HELO "[127.0.0.1] by x" as it came.
+    let h = "Received: from [127.0.0.1] by x (unknown [198.51.100.9]) by mx.ourorg.test (Postfix) with ESMTP id 1B; Mon, 1 Mar 2027 09:00:01 +0000\r\n";
+    let s = screen_raw(&cfg(), &message(h, "CANCEL", "paul@example.com", "room@ourorg.test"));
+    assert!(!acted_on(&s), "{:?}", s.notes);
+}
