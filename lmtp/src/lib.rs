@@ -15,4 +15,4 @@ mod server;
 
 pub use client::{Client, ClientConfig, ClientError, RecipientResult, Target, deliver};
 pub use protocol::Protocol;
-pub use server::{Action, DeliveryOutcome, Envelope, ServerConfig, Session};
+pub use server::{Action, DataRate, DeliveryOutcome, Envelope, ServerConfig, Session};

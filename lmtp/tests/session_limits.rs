@@ -134,3 +134,107 @@ fn greetings() {
     let smtp = Session::new(ServerConfig::new(Protocol::Smtp, "mta.example"));
     assert_eq!(smtp.greeting(), b"220 mta.example ESMTP server ready\r\n");
 }
+
+fn timed(command: u64, data: u64, rate: Option<u64>) -> Session {
+    use std::time::Duration;
+    let mut config = ServerConfig::new(Protocol::Lmtp, "mx.example");
+    config.command_timeout = Some(Duration::from_secs(command));
+    config.data_timeout = Some(Duration::from_secs(data));
+    config.min_data_rate = rate.map(|bytes_per_second| lmtp::DataRate {
+        bytes_per_second,
+        grace: Duration::from_secs(command),
+    });
+    Session::new(config)
+}
+
+#[test]
+fn a_trickled_command_line_is_cut_at_its_deadline() {
+    use std::time::{Duration, Instant};
+    let t0 = Instant::now();
+    let ms = Duration::from_millis;
+    let mut session = timed(1, 60, None);
+    assert_eq!(session.deadline(), None, "no deadline between commands");
+    // One byte at a time, never silent, never finished.
+    for (i, b) in b"NOOPNOOPNOOP".iter().enumerate() {
+        assert!(session.feed_at(t0 + ms(80 * i as u64), &[*b]).is_empty());
+    }
+    assert_eq!(session.deadline(), Some(t0 + ms(1000)), "timed from the first byte");
+    assert!(session.on_deadline(t0 + ms(999)).is_empty());
+    let actions = session.on_deadline(t0 + ms(1000));
+    assert_eq!(
+        written(&actions),
+        "421 4.4.2 Command not completed in time, closing connection\r\n"
+    );
+    assert_eq!(actions.last(), Some(&Action::Close));
+    assert!(session.is_closed());
+    assert!(session.feed_at(t0 + ms(1100), b"\r\n").is_empty());
+}
+
+#[test]
+fn finished_lines_stop_the_clock() {
+    use std::time::{Duration, Instant};
+    let t0 = Instant::now();
+    let mut session = timed(1, 60, None);
+    session.feed_at(t0, b"NO");
+    // The line ends 0.9 s later together with the start of the next one,
+    // whose clock starts then.
+    let later = t0 + Duration::from_millis(900);
+    assert_eq!(written(&session.feed_at(later, b"OP\r\nRS")), "250 2.0.0 OK\r\n");
+    assert_eq!(session.deadline(), Some(later + Duration::from_secs(1)));
+    session.feed_at(later, b"ET\r\n");
+    assert_eq!(session.deadline(), None);
+}
+
+#[test]
+fn message_data_has_a_least_rate_and_a_whole_deadline() {
+    use std::time::{Duration, Instant};
+    let t0 = Instant::now();
+    let s = Duration::from_secs;
+    let begin = b"LHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n";
+    // Too slow: 1000 bytes buy one second at 1000 bytes/s after a 1 s grace.
+    let mut slow = timed(1, 10, Some(1000));
+    slow.feed_at(t0, begin);
+    slow.feed_at(t0, &[b'x'; 1000]);
+    assert_eq!(slow.deadline(), Some(t0 + s(2)));
+    let actions = slow.on_deadline(t0 + s(2));
+    assert_eq!(
+        written(&actions),
+        "421 4.4.2 Message data arriving too slowly, closing connection\r\n"
+    );
+    // The message cut short is dropped, never delivered.
+    assert!(!actions.iter().any(|a| matches!(a, Action::Deliver(_))));
+    assert_eq!(slow.buffered_bytes(), 0);
+    // Fast enough, but not finished within the whole deadline.
+    let mut long = timed(1, 3, Some(1000));
+    long.feed_at(t0, begin);
+    long.feed_at(t0 + s(1), &[b'x'; 100_000]);
+    assert_eq!(long.deadline(), Some(t0 + s(3)));
+    assert_eq!(
+        written(&long.on_deadline(t0 + s(3))),
+        "421 4.4.2 Message not completed in time, closing connection\r\n"
+    );
+    // Finished in time: delivered, and no deadline while it is.
+    let mut ok = timed(1, 3, Some(1000));
+    ok.feed_at(t0, begin);
+    let actions = ok.feed_at(t0 + s(1), b"hi\r\n.\r\n");
+    assert!(matches!(actions.last(), Some(Action::Deliver(_))));
+    assert_eq!(ok.deadline(), None);
+    assert!(ok.on_deadline(t0 + s(60)).is_empty());
+}
+
+#[test]
+fn input_held_during_a_delivery_is_timed_from_the_next_input() {
+    use std::time::{Duration, Instant};
+    let t0 = Instant::now();
+    let mut session = timed(1, 60, None);
+    session.feed_at(t0, b"LHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n");
+    session.feed_at(t0, b"hi\r\n.\r\nNOO");
+    assert!(session.awaiting_delivery());
+    assert_eq!(session.deadline(), None, "the delivery is our time, not the client's");
+    // The delivery took long; the held partial line is not charged for it.
+    session.delivered(&[DeliveryOutcome::Delivered]);
+    assert_eq!(session.deadline(), None);
+    let later = t0 + Duration::from_secs(30);
+    session.feed_at(later, b"P");
+    assert_eq!(session.deadline(), Some(later + Duration::from_secs(1)));
+}

@@ -152,6 +152,16 @@ pub struct ListenerConfig {
     pub max_connections: usize,
     /// Seconds a client may stay silent before its connection is closed.
     pub idle_timeout_seconds: u64,
+    /// Seconds a command line may take once its first byte arrived.
+    pub command_timeout_seconds: u64,
+    /// Seconds the message data may take, from the 354 to the final dot.
+    pub data_timeout_seconds: u64,
+    /// Least average rate of message data in bytes per second, counted
+    /// after the first `command_timeout_seconds` of the data; 0: none.
+    pub min_data_rate: u64,
+    /// Connections served at once for one peer address (TCP; an IPv6 /64
+    /// counts as one address); beyond, a new connection is told 421.
+    pub max_connections_per_peer: usize,
     /// Seconds to wait on SIGTERM for connections to finish their messages.
     pub shutdown_grace_seconds: u64,
     /// Most messages committed in one transaction (group commit).
@@ -168,6 +178,10 @@ impl Default for ListenerConfig {
         ListenerConfig {
             max_connections: 64,
             idle_timeout_seconds: 300,
+            command_timeout_seconds: 30,
+            data_timeout_seconds: 600,
+            min_data_rate: 1024,
+            max_connections_per_peer: 32,
             shutdown_grace_seconds: 30,
             max_batch: 256,
             socket_mode: 0o660,
@@ -349,9 +363,13 @@ impl Config {
                 self.message_sender
             )));
         }
-        if self.listener.max_connections == 0 || self.listener.max_batch == 0 {
+        let l = &self.listener;
+        if [l.max_connections, l.max_batch, l.max_connections_per_peer].contains(&0)
+            || l.command_timeout_seconds == 0
+            || l.data_timeout_seconds == 0
+        {
             return Err(InfraError::Config(
-                "listener.max_connections and listener.max_batch must be at least 1".into(),
+                "listener.max_connections, max_connections_per_peer, max_batch, command_timeout_seconds and data_timeout_seconds must be at least 1".into(),
             ));
         }
         if self.authentication.require
@@ -395,6 +413,21 @@ mod tests {
         assert!(Config::from_toml("[store]\ndurability = \"maybe\"").is_err());
         assert!(Config::from_toml("[defaults]\nincoming = \"sideways\"").is_err());
         assert!(Config::from_toml("[defaults]\nincoming = \"summary-only\"").is_ok());
+    }
+
+    #[test]
+    fn listener_bounds_must_be_positive() {
+        for bad in [
+            "max_connections = 0",
+            "max_connections_per_peer = 0",
+            "command_timeout_seconds = 0",
+            "data_timeout_seconds = 0",
+        ] {
+            assert!(Config::from_toml(&format!("[listener]\n{bad}")).is_err(), "{bad}");
+        }
+        let c = Config::from_toml("[listener]\ncommand_timeout_seconds = 2\nmin_data_rate = 0")
+            .unwrap();
+        assert_eq!((c.listener.command_timeout_seconds, c.listener.min_data_rate), (2, 0));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! processing each recipient exactly as the pipe mode does. Performs I/O.
 //!
 //! Threads: tokio tasks speak the protocol (one per connection, at most
-//! `listener.max_connections`); a bounded pool of `--workers` threads parses
+//! `listener.max_connections`, and `listener.max_connections_per_peer` from
+//! one address; a client too slow to finish a command line or a message
+//! within the deadlines is told 421 and closed); a bounded pool of `--workers` threads parses
 //! messages and sends replies; one writer thread owns the store and commits
 //! many messages at once (group commit). A recipient gets 250 only after its
 //! effects are durably committed and its replies sent; any internal failure
@@ -11,6 +13,7 @@
 //! accepting, lets connections finish the messages they carry, and exits.
 
 pub mod conn;
+pub mod peers;
 pub mod pipeline;
 pub mod prepare;
 pub mod send;
@@ -21,13 +24,15 @@ use crate::agent::AgentKind;
 use crate::cli::args::AgentArgs;
 use crate::cli::{exit, setup};
 use crate::config::Config;
-use lmtp::{Protocol, ServerConfig};
+use lmtp::{DataRate, Protocol, ServerConfig};
+use peers::Peers;
 use pipeline::Pipeline;
 use socket::{Bound, Inherited};
 use std::io::ErrorKind;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 /// Serves LMTP/SMTP for an agent until SIGTERM.
@@ -133,6 +138,7 @@ async fn serve(
     }
     let (stop, stopping) = watch::channel(false);
     let slots = Arc::new(Semaphore::new(cfg.listener.max_connections));
+    let peers = Peers::new(cfg.listener.max_connections_per_peer);
     // Every connection holds a clone; recv() returns None once all are gone.
     let (alive, mut all_closed) = mpsc::channel::<()>(1);
     let mut accepting = tokio::task::JoinSet::new();
@@ -142,14 +148,13 @@ async fn serve(
             protocol.name(),
             args.workers
         );
-        let mut server = ServerConfig::new(protocol, hostname(cfg));
-        server.max_message_size = cfg.limits.max_message_size;
         let ctx = Accept {
             pipeline: pipeline.clone(),
-            server,
+            server: server_config(cfg, protocol),
             idle: Duration::from_secs(cfg.listener.idle_timeout_seconds.max(1)),
             stopping: stopping.clone(),
             slots: slots.clone(),
+            peers: peers.clone(),
             alive: alive.clone(),
             program: program.to_string(),
         };
@@ -196,6 +201,7 @@ struct Accept {
     idle: Duration,
     stopping: watch::Receiver<bool>,
     slots: Arc<Semaphore>,
+    peers: Arc<Peers>,
     alive: mpsc::Sender<()>,
     program: String,
 }
@@ -211,7 +217,7 @@ async fn accept_loop(listener: Bound, mut ctx: Accept) {
             a = listener.accept() => a,
             _ = ctx.stopping.wait_for(|s| *s) => break,
         };
-        let (stream, peer) = match accepted {
+        let (mut stream, arrival) = match accepted {
             Ok(a) => a,
             Err(e) => {
                 // Out of file descriptors and the like: pause, then go on.
@@ -220,27 +226,64 @@ async fn accept_loop(listener: Bound, mut ctx: Accept) {
                 continue;
             }
         };
-        let (pipeline, server, idle, stopping, alive, program) = (
-            ctx.pipeline.clone(),
-            ctx.server.clone(),
-            ctx.idle,
-            ctx.stopping.clone(),
-            ctx.alive.clone(),
-            ctx.program.clone(),
-        );
+        let Some(peer_slot) = ctx.peers.admit(&arrival) else {
+            // The connection is fresh, its send buffer empty: the reply
+            // goes out at once (the timeout only guards the accept loop).
+            let refusal = format!(
+                "421 4.7.0 {} Too many connections from your address, try again later\r\n",
+                ctx.server.hostname
+            );
+            let _ = tokio::time::timeout(Duration::from_millis(200), async {
+                let _ = stream.write_all(refusal.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            })
+            .await;
+            eprintln!(
+                "{}: connection from {arrival} refused: listener.max_connections_per_peer ({}) reached",
+                ctx.program,
+                ctx.peers.max()
+            );
+            continue;
+        };
+        let context = conn::Context {
+            config: ctx.server.clone(),
+            pipeline: ctx.pipeline.clone(),
+            idle: ctx.idle,
+            arrival,
+            stopping: ctx.stopping.clone(),
+        };
+        let (alive, program) = (ctx.alive.clone(), ctx.program.clone());
         tokio::spawn(async move {
-            let _held = (slot, alive);
-            match conn::serve(stream, server, pipeline, idle, stopping).await {
+            let _held = (slot, peer_slot, alive);
+            match conn::serve(stream, context).await {
                 // A client that hangs up without QUIT (Postfix's connection
                 // cache does) is not worth a log line.
                 Err(e)
                     if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {}
-                Err(e) => eprintln!("{program}: connection from {peer}: {e}"),
+                Err(e) => eprintln!("{program}: connection from {arrival}: {e}"),
+                Ok(conn::End::TooSlow) => eprintln!(
+                    "{program}: connection from {arrival}: command or message not completed in time; closed"
+                ),
                 Ok(_) => {}
             }
         });
     }
     listener.cleanup();
+}
+
+/// The session settings of a listener: limits and deadlines.
+fn server_config(cfg: &Config, protocol: Protocol) -> ServerConfig {
+    let l = &cfg.listener;
+    let mut server = ServerConfig::new(protocol, hostname(cfg));
+    server.max_message_size = cfg.limits.max_message_size;
+    let command = Duration::from_secs(l.command_timeout_seconds);
+    server.command_timeout = Some(command);
+    server.data_timeout = Some(Duration::from_secs(l.data_timeout_seconds));
+    // The first stretch of the data is timed like a command line; from
+    // then on the data must keep up the rate.
+    server.min_data_rate = (l.min_data_rate > 0)
+        .then_some(DataRate { bytes_per_second: l.min_data_rate, grace: command });
+    server
 }
 
 /// The name in the greeting.

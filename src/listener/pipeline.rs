@@ -10,6 +10,7 @@ use super::send::send;
 use super::writer::{Job, Processed, Record, Records};
 use crate::agent::AgentKind;
 use crate::cli::args::AgentArgs;
+use crate::mail::Arrival;
 use crate::runtime::Runtime;
 use crate::store::RunRecord;
 use lmtp::{DeliveryOutcome, Envelope};
@@ -43,8 +44,9 @@ struct Answer {
 }
 
 impl Pipeline {
-    /// Processes a received message; one outcome per envelope recipient.
-    pub async fn deliver(&self, envelope: Envelope) -> Vec<DeliveryOutcome> {
+    /// Processes a message received by way of `arrival`; one outcome per
+    /// envelope recipient.
+    pub async fn deliver(&self, envelope: Envelope, arrival: Arrival) -> Vec<DeliveryOutcome> {
         let received_at = Instant::now();
         let n = envelope.recipients.len();
         let tempfail = |why: &str| vec![DeliveryOutcome::TempFail(format!("4.3.0 {why}")); n];
@@ -54,10 +56,10 @@ impl Pipeline {
         // it here rather than pay two thread hand-offs; a big message goes
         // to the worker pool so that it cannot hold up other connections.
         let prepared = if data.len() <= INLINE_PARSE_LIMIT {
-            prepare(&rt.config, mail_from, recipients, data, received_at)
+            prepare(&rt.config, arrival, mail_from, recipients, data, received_at)
         } else {
             match tokio::task::spawn_blocking(move || {
-                prepare(&rt.config, mail_from, recipients, data, received_at)
+                prepare(&rt.config, arrival, mail_from, recipients, data, received_at)
             })
             .await
             {

@@ -7,8 +7,8 @@
 use crate::address::CalAddress;
 use crate::agent::handle::message_key;
 use crate::config::Config;
-use crate::mail::InboundMessage;
 use crate::mail::items::{ItemsOutcome, extract_items};
+use crate::mail::{Arrival, InboundMessage};
 use crate::runtime::mail_limits;
 use std::time::Instant;
 
@@ -33,9 +33,11 @@ pub struct Prepared {
     pub received_at: Instant,
 }
 
-/// Parses an envelope's message.
+/// Parses an envelope's message, which reached us by way of `arrival`
+/// (weighed by sender authentication).
 pub fn prepare(
     cfg: &Config,
+    arrival: Arrival,
     mail_from: String,
     rcpt: Vec<String>,
     raw: Vec<u8>,
@@ -43,6 +45,7 @@ pub fn prepare(
 ) -> Prepared {
     let mut msg = InboundMessage::parse(&raw, &mail_limits(cfg));
     msg.set_envelope_sender(&mail_from);
+    msg.arrival = arrival;
     let items = extract_items(&msg, cfg.counter_as_request);
     let key = message_key(&raw);
     // The same reading of an address as the pipe runner's -o values.

@@ -4,6 +4,7 @@
 //! messages to systemd's notify socket. Performs I/O (sockets, the socket
 //! file, the environment).
 
+use crate::mail::Arrival;
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -24,18 +25,19 @@ pub enum Bound {
 }
 
 impl Bound {
-    /// Waits for the next client; returns it with a name for logs.
-    pub async fn accept(&self) -> io::Result<(Box<dyn Stream>, String)> {
+    /// Waits for the next client; returns it with how it reached us (for
+    /// sender authentication, the per-peer cap and logs).
+    pub async fn accept(&self) -> io::Result<(Box<dyn Stream>, Arrival)> {
         match self {
             Bound::Tcp(l) => {
                 let (s, peer) = l.accept().await?;
                 // Replies are small and written whole; do not let Nagle hold them.
                 let _ = s.set_nodelay(true);
-                Ok((Box::new(s), peer.to_string()))
+                Ok((Box::new(s), Arrival::Tcp(peer)))
             }
             Bound::Unix(l, _) => {
                 let (s, _) = l.accept().await?;
-                Ok((Box::new(s), "unix".into()))
+                Ok((Box::new(s), Arrival::Unix))
             }
         }
     }

@@ -4,6 +4,7 @@
 //! attachments sent as `application/octet-stream`), decoded from any
 //! transfer encoding and charset. Bounded by [`MailLimits`]. Performs no I/O.
 
+use super::Arrival;
 use crate::address::CalAddress;
 use crate::ical::Method;
 use crate::ical::parse::decode_calendar_bytes;
@@ -72,6 +73,10 @@ pub struct InboundMessage {
     pub raw_headers: Vec<(String, String)>,
     /// Authentication-Results header values, top first.
     pub authentication_results: Vec<String>,
+    /// How many of `authentication_results` (the first ones) stand above
+    /// the topmost Received header, where only the MTA that handed the
+    /// message to us writes; 0 when there is no Received header.
+    pub authentication_results_on_top: usize,
     /// Languages from Accept-Language and Content-Language, in order.
     pub languages: Vec<String>,
     /// Number of Received headers (0 for local submission).
@@ -79,6 +84,9 @@ pub struct InboundMessage {
     /// Received header values, unfolded, top (most recent) first: where the
     /// message came from, for the local-submission check of `mail::auth`.
     pub received: Vec<String>,
+    /// How the message reached us (standard input unless a listener says
+    /// otherwise).
+    pub arrival: Arrival,
     /// Whether the message is a delivery status notification (a bounce).
     pub is_bounce: bool,
     /// Calendar parts, in MIME order.
@@ -154,6 +162,9 @@ impl InboundMessage {
             }
             if name.eq_ignore_ascii_case("Authentication-Results") {
                 out.authentication_results.push(unfold_header(value));
+                if out.received_count == 0 {
+                    out.authentication_results_on_top += 1;
+                }
             }
             if name.eq_ignore_ascii_case("Accept-Language")
                 || name.eq_ignore_ascii_case("Content-Language")
@@ -175,6 +186,10 @@ impl InboundMessage {
             {
                 out.raw_headers.push((name.to_string(), unfold_header(value)));
             }
+        }
+        if out.received_count == 0 {
+            // Nothing of ours below them: not written by the MTA.
+            out.authentication_results_on_top = 0;
         }
         let mut walker = Walker { raw, limits, parts_seen: 0, out: &mut out };
         walker.walk(&msg, 0, false);

@@ -141,6 +141,17 @@ impl Daemon {
         self.child.as_ref().unwrap().id()
     }
 
+    /// The daemon's resident memory in KiB (VmRSS from /proc).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    }
+
     /// Sends SIGTERM and waits; returns the exit status and the log.
     pub fn stop(mut self) -> (Option<i32>, String, tempfile::TempDir) {
         let mut child = self.child.take().unwrap();

@@ -1,5 +1,6 @@
 //! A hand-driven client for what the lmtp crate's client will not do:
-//! stopping in the middle of a message, reading replies one at a time.
+//! stopping in the middle of a message, reading replies one at a time,
+//! connecting from a chosen loopback address.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -12,15 +13,37 @@ pub struct Raw {
 
 impl Raw {
     pub fn connect(target: &str) -> Raw {
-        let s = TcpStream::connect(target).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        let mut r = Raw { reader: BufReader::new(s.try_clone().unwrap()), writer: s };
+        let mut r = Raw::open(TcpStream::connect(target).unwrap());
         assert!(r.reply().starts_with("220 "));
         r
     }
 
+    /// Connects from `source` (e.g. 127.0.0.2: Linux routes all of
+    /// 127.0.0.0/8 to the loopback interface) without reading the greeting.
+    pub fn connect_from(target: &str, source: &str) -> Raw {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let stream = rt.block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+            socket.connect(target.parse().unwrap()).await.unwrap()
+        });
+        let std = stream.into_std().unwrap();
+        std.set_nonblocking(false).unwrap();
+        Raw::open(std)
+    }
+
+    fn open(s: TcpStream) -> Raw {
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        Raw { reader: BufReader::new(s.try_clone().unwrap()), writer: s }
+    }
+
     pub fn send(&mut self, text: &str) {
         self.writer.write_all(text.as_bytes()).unwrap();
+    }
+
+    /// Sends, reporting a connection the daemon closed instead of failing.
+    pub fn try_send(&mut self, bytes: &[u8]) -> bool {
+        self.writer.write_all(bytes).is_ok()
     }
 
     /// One complete reply (all its lines), or "" at end of stream.
@@ -38,6 +61,11 @@ impl Raw {
         }
     }
 
+    /// How long a read waits before [`reply`](Self::reply) gives up with "".
+    pub fn set_read_timeout(&mut self, t: Duration) {
+        self.writer.set_read_timeout(Some(t)).unwrap();
+    }
+
     /// LHLO, MAIL and one RCPT per recipient, checking each reply.
     pub fn begin(&mut self, rcpts: &[&str]) {
         self.send("LHLO client.test\r\n");
@@ -50,5 +78,13 @@ impl Raw {
         }
         self.send("DATA\r\n");
         assert!(self.reply().starts_with("354"));
+    }
+
+    /// A whole LMTP delivery of `msg` to one recipient; the final reply.
+    pub fn deliver(&mut self, rcpt: &str, msg: &[u8]) -> String {
+        self.begin(&[rcpt]);
+        self.send(&String::from_utf8_lossy(msg));
+        self.send(".\r\n");
+        self.reply()
     }
 }

@@ -1,6 +1,8 @@
 //! Server session settings. No I/O.
 
+use super::DataRate;
 use crate::Protocol;
+use std::time::Duration;
 
 /// Settings of one server [`Session`](super::Session).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +18,16 @@ pub struct ServerConfig {
     pub max_recipients: usize,
     /// Longest command line in bytes, CRLF included; longer lines get `500 5.5.2`.
     pub max_line_length: usize,
+    /// Longest a command line may take to arrive once its first byte did;
+    /// then `421 4.4.2` and close. `None`: no limit.
+    pub command_timeout: Option<Duration>,
+    /// Longest the message data may take from the `354` to the final dot;
+    /// then `421 4.4.2` and close (the message is dropped, never
+    /// delivered). `None`: no limit.
+    pub data_timeout: Option<Duration>,
+    /// Least average rate of message data; slower, `421 4.4.2` and close.
+    /// `None`: no limit.
+    pub min_data_rate: Option<DataRate>,
 }
 
 impl ServerConfig {
@@ -26,7 +38,8 @@ impl ServerConfig {
     /// Default command line limit.
     pub const DEFAULT_MAX_LINE_LENGTH: usize = 4096;
 
-    /// Settings with the default limits.
+    /// Settings with the default limits and no deadlines (a caller facing
+    /// untrusted clients should set them).
     pub fn new(protocol: Protocol, hostname: impl Into<String>) -> Self {
         Self {
             protocol,
@@ -34,6 +47,9 @@ impl ServerConfig {
             max_message_size: Self::DEFAULT_MAX_MESSAGE_SIZE,
             max_recipients: Self::DEFAULT_MAX_RECIPIENTS,
             max_line_length: Self::DEFAULT_MAX_LINE_LENGTH,
+            command_timeout: None,
+            data_timeout: None,
+            min_data_rate: None,
         }
     }
 }

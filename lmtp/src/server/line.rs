@@ -35,6 +35,12 @@ impl LineFramer {
         self.buf.len()
     }
 
+    /// Whether a line is under way: bytes of it arrived (kept, or dropped
+    /// for being too long) and its end did not.
+    pub(crate) fn in_line(&self) -> bool {
+        !self.buf.is_empty() || self.overflowed
+    }
+
     /// Takes the next line from `input`, advancing it. Returns `None` once
     /// `input` is used up without completing a line.
     pub(crate) fn next<'a>(&mut self, input: &mut &'a [u8]) -> Option<Framed<'a>> {

@@ -4,6 +4,7 @@
 mod action;
 mod body;
 mod config;
+mod deadline;
 mod line;
 mod outbox;
 mod reply;
@@ -11,4 +12,5 @@ mod session;
 
 pub use action::{Action, DeliveryOutcome, Envelope};
 pub use config::ServerConfig;
+pub use deadline::DataRate;
 pub use session::Session;

@@ -1,11 +1,14 @@
 //! The LMTP/SMTP server session state machine. No I/O: the caller feeds it
-//! client bytes and performs the [`Action`]s it returns.
+//! client bytes and performs the [`Action`]s it returns, and wakes it at
+//! its [`deadline`](Session::deadline).
 
 use std::borrow::Cow;
+use std::time::Instant;
 
 use smtp_proto::{MAIL_BODY_BINARYMIME, MAIL_REQUIRETLS, MAIL_SMTPUTF8, MailFrom, RcptTo, Request};
 
 use super::body::{Body, BodyEnd};
+use super::deadline::Progress;
 use super::line::{Framed, LineFramer};
 use super::outbox::Outbox;
 use super::reply::{self, clean_text, plain, reply};
@@ -48,6 +51,8 @@ pub struct Session {
     held: Vec<u8>,
     /// More input arrived during a delivery than we are willing to hold.
     held_overflow: bool,
+    /// When the current command line and message data began.
+    progress: Progress,
 }
 
 impl Session {
@@ -63,6 +68,7 @@ impl Session {
             lines,
             held: Vec::new(),
             held_overflow: false,
+            progress: Progress::default(),
         }
     }
 
@@ -75,10 +81,56 @@ impl Session {
     /// Consumes bytes from the client and returns what to do, in order.
     /// While a delivery is pending the bytes are held and answered after
     /// [`delivered`](Self::delivered); after close they are ignored.
+    /// The same as [`feed_at`](Self::feed_at) with the current time.
     pub fn feed(&mut self, input: &[u8]) -> Vec<Action> {
+        self.feed_at(Instant::now(), input)
+    }
+
+    /// [`feed`](Self::feed) for bytes that arrived at `now`, which starts
+    /// the clock of a command line or message data they begin.
+    pub fn feed_at(&mut self, now: Instant, input: &[u8]) -> Vec<Action> {
         let mut out = Outbox::default();
-        self.process(input, &mut out);
+        self.process(input, Some(now), &mut out);
         out.into_actions()
+    }
+
+    /// When the client must have finished the command line or the message
+    /// data it is sending (per the timeouts of [`ServerConfig`]); `None`
+    /// when no deadline applies (between commands, during a delivery, after
+    /// close). Call [`on_deadline`](Self::on_deadline) once it passed.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.expiry().map(|(at, _)| at)
+    }
+
+    /// Checks the deadline at `now`: once it passed, the session answers
+    /// `421 4.4.2`, closes, and drops whatever partial command or message
+    /// it held (a message cut short is never delivered). Before the
+    /// deadline this does nothing.
+    pub fn on_deadline(&mut self, now: Instant) -> Vec<Action> {
+        let mut out = Outbox::default();
+        if let Some((at, why)) = self.expiry()
+            && now >= at
+        {
+            out.write(&reply(421, [4, 4, 2], why.text()));
+            self.reset_transaction();
+            self.close(&mut out);
+        }
+        out.into_actions()
+    }
+
+    fn expiry(&self) -> Option<(Instant, super::deadline::Expired)> {
+        let (in_line, in_data) = match &self.phase {
+            Phase::Command => (self.lines.in_line(), false),
+            Phase::Data(_) => (false, true),
+            Phase::Delivering(_) | Phase::Closed => return None,
+        };
+        self.progress.next(
+            self.config.command_timeout,
+            self.config.data_timeout,
+            self.config.min_data_rate,
+            in_line,
+            in_data,
+        )
     }
 
     /// Reports the outcome of the pending [`Action::Deliver`], one per
@@ -110,7 +162,9 @@ impl Session {
             self.close(&mut out);
         } else {
             let held = std::mem::take(&mut self.held);
-            self.process(&held, &mut out);
+            // When the held bytes arrived is not known; a line or message
+            // they begin is timed from the next input.
+            self.process(&held, None, &mut out);
         }
         out.into_actions()
     }
@@ -141,7 +195,7 @@ impl Session {
         self.config.max_line_length.saturating_mul(64).max(MIN_PIPELINE_BUFFER)
     }
 
-    fn process(&mut self, mut input: &[u8], out: &mut Outbox) {
+    fn process(&mut self, mut input: &[u8], now: Option<Instant>, out: &mut Outbox) {
         while !input.is_empty() {
             match &mut self.phase {
                 Phase::Closed => return,
@@ -150,14 +204,25 @@ impl Session {
                     return;
                 }
                 Phase::Data(body) => {
-                    if let Some(end) = body.ingest(&mut input) {
+                    let before = input.len();
+                    let end = body.ingest(&mut input);
+                    self.progress.data_arrived(now, before - input.len());
+                    if let Some(end) = end {
+                        self.progress.data_done();
                         self.finish_data(end, out);
                     }
                 }
                 Phase::Command => match self.lines.next(&mut input) {
-                    None => {}
-                    Some(Framed::TooLong) => out.write(&reply(500, [5, 5, 2], "Line too long")),
-                    Some(Framed::Line(line)) => self.command(&line, out),
+                    // The input ended inside a line.
+                    None => self.progress.line_begun(now),
+                    Some(Framed::TooLong) => {
+                        self.progress.line_done();
+                        out.write(&reply(500, [5, 5, 2], "Line too long"));
+                    }
+                    Some(Framed::Line(line)) => {
+                        self.progress.line_done();
+                        self.command(&line, now, out);
+                    }
                 },
             }
         }
@@ -207,14 +272,20 @@ impl Session {
         }
     }
 
-    fn command(&mut self, line: &[u8], out: &mut Outbox) {
+    fn command(&mut self, line: &[u8], now: Option<Instant>, out: &mut Outbox) {
         match Request::parse(&mut line.iter()) {
-            Ok(request) => self.request(request, line, out),
+            Ok(request) => self.request(request, line, now, out),
             Err(error) => out.write(&reply::parse_error(&error)),
         }
     }
 
-    fn request(&mut self, request: Request<Cow<'_, str>>, line: &[u8], out: &mut Outbox) {
+    fn request(
+        &mut self,
+        request: Request<Cow<'_, str>>,
+        line: &[u8],
+        now: Option<Instant>,
+        out: &mut Outbox,
+    ) {
         let lmtp = self.config.protocol == Protocol::Lmtp;
         match request {
             Request::Lhlo { .. } if !lmtp => {
@@ -236,7 +307,7 @@ impl Session {
             }
             Request::Mail { from } => self.mail(from, out),
             Request::Rcpt { to } => self.rcpt(to, line, out),
-            Request::Data => self.data(out),
+            Request::Data => self.data(now, out),
             Request::Rset => {
                 self.reset_transaction();
                 out.write(&reply(250, [2, 0, 0], "OK"));
@@ -314,7 +385,7 @@ impl Session {
         out.write(&reply(250, [2, 1, 5], "OK"));
     }
 
-    fn data(&mut self, out: &mut Outbox) {
+    fn data(&mut self, now: Option<Instant>, out: &mut Outbox) {
         if self.mail_from.is_none() {
             let text = if self.greeted { "Need MAIL command first" } else { self.need_hello() };
             out.write(&reply(503, [5, 5, 1], text));
@@ -323,6 +394,7 @@ impl Session {
         } else {
             out.write(&plain(354, "End data with <CR><LF>.<CR><LF>"));
             self.phase = Phase::Data(Body::new(self.config.max_message_size));
+            self.progress.data_begun(now);
         }
     }
 }

@@ -4,12 +4,14 @@
 //! Performs no I/O.
 //!
 //! Evidence, in order of strength:
-//! - a trusted Authentication-Results header (RFC 8601) — one whose
-//!   authserv-id is in `trusted_authserv_ids`, among the topmost run of such
-//!   headers — with `dmarc=pass` for `header.from`, or `dkim=pass` for
-//!   `header.d` / `header.i`;
+//! - a trusted Authentication-Results header (RFC 8601) — one above the
+//!   topmost Received header (where only the MTA that handed the message to
+//!   us writes) whose authserv-id is in `trusted_authserv_ids`, among the
+//!   topmost run of such headers — with `dmarc=pass` for `header.from`, or
+//!   `dkim=pass` for `header.d` / `header.i`;
 //! - local submission (`trust_local_submission`): no Received header names a
-//!   client other than this host.
+//!   client other than this host, and a listener's hand-over has one
+//!   (`received`).
 //!
 //! The party is the organiser for REQUEST, CANCEL, ADD, PUBLISH and
 //! DECLINECOUNTER, and the attendees for REPLY, COUNTER and REFRESH. Its
@@ -33,14 +35,29 @@ pub struct Evidence {
     pub local: bool,
     /// Domains authenticated by a trusted result, with how (`dmarc`, `dkim`).
     pub domains: Vec<(String, &'static str)>,
+    /// Headers that looked like evidence and were not taken, and why.
+    pub disregarded: Vec<String>,
 }
 
 impl Evidence {
     /// Collects the evidence of a message under a configuration.
     pub fn of(cfg: &AuthConfig, msg: &InboundMessage) -> Evidence {
-        let local = cfg.trust_local_submission && received::is_local_submission(&msg.received);
+        let local =
+            cfg.trust_local_submission && received::is_local_submission(&msg.received, msg.arrival);
+        let mut disregarded = Vec::new();
+        if cfg.trust_local_submission && msg.received.is_empty() && msg.arrival.is_listener() {
+            disregarded
+                .push(format!("no Received header: not handed over by the MTA ({})", msg.arrival));
+        }
+        let below =
+            msg.authentication_results.len().saturating_sub(msg.authentication_results_on_top);
+        if below > 0 {
+            disregarded.push(format!(
+                "{below} Authentication-Results header(s) below the topmost Received header ignored"
+            ));
+        }
         let mut domains = Vec::new();
-        for header in &msg.authentication_results {
+        for header in msg.authentication_results.iter().take(msg.authentication_results_on_top) {
             // Only the topmost run counts: our MTA adds its headers on top,
             // so a trusted-looking header below anyone else's was written
             // by someone else (the MTA should strip those; see the docs).
@@ -64,7 +81,7 @@ impl Evidence {
                 }
             }
         }
-        Evidence { local, domains }
+        Evidence { local, domains, disregarded }
     }
 
     /// How the domain of an address is vouched for, if it is.
@@ -158,12 +175,18 @@ pub fn screen(cfg: &AuthConfig, msg: &InboundMessage, items: &ItemsOutcome) -> S
 }
 
 fn describe(ev: &Evidence) -> String {
-    if ev.domains.is_empty() {
-        return "no trusted Authentication-Results pass, and not a trusted local submission".into();
+    let mut text = if ev.domains.is_empty() {
+        "no trusted Authentication-Results pass, and not a trusted local submission".to_string()
+    } else {
+        let list: Vec<String> =
+            ev.domains.iter().map(|(d, how)| format!("{how}=pass for {d}")).collect();
+        format!("trusted results only for {}, and not a trusted local submission", list.join(", "))
+    };
+    for d in &ev.disregarded {
+        text.push_str("; ");
+        text.push_str(d);
     }
-    let list: Vec<String> =
-        ev.domains.iter().map(|(d, how)| format!("{how}=pass for {d}")).collect();
-    format!("trusted results only for {}, and not a trusted local submission", list.join(", "))
+    text
 }
 
 #[cfg(test)]

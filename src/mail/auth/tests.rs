@@ -1,7 +1,7 @@
 //! Screening with forged and genuine headers.
 #![allow(clippy::unwrap_used)]
 use super::*;
-use crate::mail::{MailLimits, extract_items};
+use crate::mail::{Arrival, MailLimits, extract_items};
 
 const REMOTE_HOP: &str = "Received: from mail.example.com (mail.example.com [192.0.2.10]) by mx.ourorg.test (Postfix) with ESMTPS id 1A; Mon, 1 Mar 2027 09:00:01 +0000\r\n";
 
@@ -23,7 +23,12 @@ fn cfg() -> AuthConfig {
 }
 
 fn screen_raw(cfg: &AuthConfig, raw: &str) -> Screened {
-    let msg = InboundMessage::parse(raw.as_bytes(), &MailLimits::default());
+    screen_arrived(cfg, raw, Arrival::Pipe)
+}
+
+fn screen_arrived(cfg: &AuthConfig, raw: &str, arrival: Arrival) -> Screened {
+    let mut msg = InboundMessage::parse(raw.as_bytes(), &MailLimits::default());
+    msg.arrival = arrival;
     let items = extract_items(&msg, true);
     assert!(items.handled, "test message has no scheduling content");
     screen(cfg, &msg, &items)
@@ -157,4 +162,81 @@ fn without_require_nothing_is_screened() {
         &message(REMOTE_HOP, "REQUEST", "paul@example.com", "room@ourorg.test"),
     );
     assert!(s.items.is_none() && s.notes.is_empty());
+}
+
+fn tcp() -> Arrival {
+    Arrival::Tcp("127.0.0.1:40000".parse().unwrap())
+}
+
+#[test]
+fn results_below_the_topmost_received_header_are_ignored() {
+    // The sender wrote a result with our id; our MTA's Received header went on top of it.
+    let h = format!(
+        "{REMOTE_HOP}Authentication-Results: mx.ourorg.test; dkim=pass header.d=example.com\r\n"
+    );
+    let raw = message(&h, "CANCEL", "paul@example.com", "room@ourorg.test");
+    for arrival in [Arrival::Pipe, Arrival::Unix, tcp()] {
+        let s = screen_arrived(&cfg(), &raw, arrival);
+        assert!(!acted_on(&s), "{arrival}");
+        assert!(
+            s.notes.iter().any(|n| n.contains(
+                "1 Authentication-Results header(s) below the topmost Received header ignored"
+            )),
+            "{:?}",
+            s.notes
+        );
+    }
+    // Without any Received header nothing is below ours, and nothing is ours either.
+    let bare = message(
+        "Authentication-Results: mx.ourorg.test; dkim=pass header.d=example.com\r\n",
+        "CANCEL",
+        "paul@example.com",
+        "room@ourorg.test",
+    );
+    let strict = AuthConfig { trust_local_submission: false, ..cfg() };
+    assert!(!acted_on(&screen_arrived(&strict, &bare, tcp())));
+    assert!(!acted_on(&screen_arrived(&strict, &bare, Arrival::Pipe)));
+}
+
+#[test]
+fn a_listener_hand_over_without_received_is_not_local() {
+    let raw = message("", "CANCEL", "paul@example.com", "room@ourorg.test");
+    // Standard input without Received: run by hand, local as before.
+    assert!(acted_on(&screen_arrived(&cfg(), &raw, Arrival::Pipe)));
+    for arrival in [Arrival::Unix, tcp()] {
+        let s = screen_arrived(&cfg(), &raw, arrival);
+        assert!(!acted_on(&s), "{arrival}");
+        assert!(
+            s.notes.iter().any(|n| n.contains("no Received header: not handed over by the MTA")),
+            "{:?}",
+            s.notes
+        );
+    }
+    // With the MTA's headers, as Postfix hands over a local submission.
+    let local = message(
+        "Received: by mx.ourorg.test (Postfix, from userid 1000) id 9Z; Mon, 1 Mar 2027 09:00:01 +0000\r\n",
+        "CANCEL",
+        "paul@example.com",
+        "room@ourorg.test",
+    );
+    assert!(acted_on(&screen_arrived(&cfg(), &local, tcp())));
+    // And a genuine result above the MTA's Received header.
+    let genuine = message(
+        &format!(
+            "Authentication-Results: mx.ourorg.test; dkim=pass header.d=example.com\r\n{REMOTE_HOP}"
+        ),
+        "CANCEL",
+        "paul@example.com",
+        "room@ourorg.test",
+    );
+    let strict = AuthConfig { trust_local_submission: false, ..cfg() };
+    assert!(acted_on(&screen_arrived(&strict, &genuine, tcp())));
+}
+
+#[test]
+fn a_helo_posing_as_a_local_client_is_not_local() {
+    // Postfix writes the HELO "[127.0.0.1] by x" as it came.
+    let h = "Received: from [127.0.0.1] by x (unknown [198.51.100.9]) by mx.ourorg.test (Postfix) with ESMTP id 1B; Mon, 1 Mar 2027 09:00:01 +0000\r\n";
+    let s = screen_raw(&cfg(), &message(h, "CANCEL", "paul@example.com", "room@ourorg.test"));
+    assert!(!acted_on(&s), "{:?}", s.notes);
 }
