@@ -261,24 +261,32 @@ pub fn organiser_add(ctx: &Context<'_>, view: &dyn ScheduleView, obj: &Object) -
 }
 
 /// DECLINECOUNTER sent by the organiser: the listed attendees'
-/// counter-proposals go, and are remembered as answered so that a copy
-/// arriving late is not queued again.
+/// counter-proposals written before it go, and are remembered as answered
+/// so that a copy arriving late is not queued again (a proposal made after
+/// the refusal stays).
 pub fn decline_counter(ctx: &Context<'_>, view: &dyn ScheduleView, obj: &Object) -> Decided {
     let gate = organiser_gate(ctx, "DECLINECOUNTER", obj, ctx.instance_of(obj))?;
     let (uid, inst) = (gate.uid().to_string(), gate.instance().clone());
-    let counters = view.counters(ctx.user, &uid, &inst)?;
+    let declined = Version::of(obj);
     let attendees: Vec<CalAddress> = obj.attendees().into_iter().map(|a| a.address).collect();
+    let counters = view.counters(ctx.user, &uid, &inst)?;
+    let answered = |attendee: &str, text: &str| {
+        attendees.iter().any(|x| x.as_str() == attendee)
+            && Object::from_stored(text).is_none_or(|c| Version::of(&c) <= declined)
+    };
     let mut plan = Plan::default();
     for a in &attendees {
-        plan.op(Op::DeleteCounters {
-            uid: uid.clone(),
-            instance: inst.clone(),
-            attendee: Some(a.clone()),
-        });
+        if counters.iter().any(|(x, t)| x == a.as_str() && answered(x, t)) {
+            plan.op(Op::DeleteCounters {
+                uid: uid.clone(),
+                instance: inst.clone(),
+                attendee: Some(a.clone()),
+            });
+        }
         plan.op(Op::RecordAnswer(record(&uid, &inst, a, ReplyKind::CounterDeclined, obj)));
     }
     let before = counters.len();
-    let left = counters.iter().filter(|(a, _)| !attendees.iter().any(|x| x.as_str() == a)).count();
+    let left = counters.iter().filter(|(a, t)| !answered(a, t)).count();
     if left == 0 {
         plan.op(Op::Dequeue {
             uid: uid.clone(),
