@@ -133,10 +133,18 @@ pub fn sender_for(cfg: &Config, debug: bool, outbox: Option<&Path>) -> Box<dyn S
         return Box::new(OutboxDir::new(dir.to_path_buf(), prefix));
     }
     match cfg.outgoing.transport.as_str() {
-        "smtp" => Box::new(Smtp::new(&cfg.outgoing.smtp_host, cfg.outgoing.smtp_port)),
+        "smtp" => Box::new(Smtp::new(
+            &cfg.outgoing.smtp_host,
+            cfg.outgoing.smtp_port,
+            Duration::from_secs(cfg.outgoing.timeout_seconds),
+        )),
         "outbox" => Box::new(OutboxDir::new(PathBuf::from(&cfg.outgoing.outbox_dir), prefix)),
         "stdout" => Box::new(MboxStdout { at: clock().now() }),
-        _ => Box::new(Sendmail { command: cfg.outgoing.sendmail_command.clone() }),
+        _ => Box::new(Sendmail::new(
+            &cfg.outgoing.sendmail_command,
+            Duration::from_secs(cfg.outgoing.timeout_seconds),
+            &cfg.outgoing.spool_dir,
+        )),
     }
 }
 
@@ -151,15 +159,17 @@ pub fn delivery_sender(cfg: &Config, args: &AgentArgs) -> Option<Box<dyn Sender>
     if args.debug {
         return Some(Box::new(MboxStdout { at: clock().now() }));
     }
+    let timeout = Duration::from_secs(cfg.delivery.timeout_seconds);
     if let Some(l) = &args.lmtp {
         let target = if l.is_empty() { cfg.delivery.lmtp.clone() } else { l.clone() };
-        return Some(Box::new(MailboxDelivery::lmtp(&target)));
+        return Some(Box::new(MailboxDelivery::lmtp(&target, timeout)));
     }
     if args.local_smtp {
         return Some(Box::new(MailboxDelivery::local_smtp(
             &cfg.delivery.local_smtp_host,
             cfg.delivery.local_smtp_port,
             &cfg.local_prefix,
+            timeout,
         )));
     }
     None
