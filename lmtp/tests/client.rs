@@ -434,7 +434,8 @@ fn trickling_server_is_cut_off_at_the_deadline() {
     assert!(matches!(error, ClientError::Timeout), "unexpected error {error:?}");
     assert!(error.is_temporary());
     let took = start.elapsed();
-    assert!(took >= Duration::from_millis(350) && took < Duration::from_secs(2), "{took:?}");
+    // Reads are limited to whole tenths of a second left: up to 0.1 s early.
+    assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(2), "{took:?}");
     server.join().unwrap();
 }
 
@@ -461,7 +462,7 @@ fn server_that_stops_reading_is_cut_off_at_the_deadline() {
     let error = c.send("a@example.org", &rcpts(&["b@c.d"]), &big).unwrap_err();
     assert!(matches!(error, ClientError::Timeout), "unexpected error {error:?}");
     let took = start.elapsed();
-    assert!(took >= Duration::from_millis(450) && took < Duration::from_secs(2), "{took:?}");
+    assert!(took >= Duration::from_millis(400) && took < Duration::from_secs(2), "{took:?}");
     done.send(()).unwrap();
     server.join().unwrap();
 }

@@ -73,7 +73,12 @@ impl Connection {
         deadline: Option<Instant>,
     ) -> Result<Self, ClientError> {
         let timeout = (!timeout.is_zero()).then_some(timeout);
-        let limit = shorter(timeout, time_left(deadline)?);
+        // Connecting is one call: the exact time left, not rounded.
+        let left = match deadline.map(|at| at.saturating_duration_since(Instant::now())) {
+            Some(left) if left.is_zero() => return Err(ClientError::Timeout),
+            left => left,
+        };
+        let limit = shorter(timeout, left);
         Ok(Self {
             stream: target.connect(limit)?,
             unparsed: Vec::new(),
@@ -177,15 +182,25 @@ impl Connection {
     }
 }
 
-/// The time left until `deadline` (`None`: no deadline); a deadline that
+/// Granularity of the time left: rounded down to it, the limit stays the
+/// same across the few reads and writes of one exchange, so the socket's
+/// timeouts are not set again before each of them. (An exchange may thus
+/// end up to this much before its deadline.)
+const STEP: Duration = Duration::from_millis(100);
+
+/// The time left until `deadline` (`None`: no deadline), rounded down to a
+/// multiple of [`STEP`] while more than one step is left; a deadline that
 /// has passed is a timeout.
 fn time_left(deadline: Option<Instant>) -> Result<Option<Duration>, ClientError> {
-    match deadline {
-        None => Ok(None),
-        Some(at) => match at.checked_duration_since(Instant::now()) {
-            Some(left) if !left.is_zero() => Ok(Some(left)),
-            _ => Err(ClientError::Timeout),
-        },
+    let Some(at) = deadline else { return Ok(None) };
+    match at.checked_duration_since(Instant::now()) {
+        Some(left) if left >= STEP => {
+            let steps = left.as_millis() / STEP.as_millis();
+            let steps = u32::try_from(steps).unwrap_or(u32::MAX);
+            Ok(Some(STEP.saturating_mul(steps)))
+        }
+        Some(left) if !left.is_zero() => Ok(Some(left)),
+        _ => Err(ClientError::Timeout),
     }
 }
 
