@@ -22,6 +22,7 @@ use crate::transport::outbox::OutboxDir;
 use crate::transport::sendmail::Sendmail;
 use crate::transport::smtp::Smtp;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Everything a program runs with.
 pub struct Runtime {
@@ -169,9 +170,17 @@ pub fn sender_for(
         return Box::new(OutboxDir::new(dir.to_path_buf(), prefix));
     }
     match cfg.outgoing.transport.as_str() {
-        "smtp" => Box::new(Smtp::new(&cfg.outgoing.smtp_host, cfg.outgoing.smtp_port)),
+        "smtp" => Box::new(Smtp::new(
+            &cfg.outgoing.smtp_host,
+            cfg.outgoing.smtp_port,
+            Duration::from_secs(cfg.outgoing.timeout_seconds),
+        )),
         "outbox" => Box::new(OutboxDir::new(PathBuf::from(&cfg.outgoing.outbox_dir), prefix)),
         "stdout" => Box::new(MboxStdout { at: clock.now() }),
-        _ => Box::new(Sendmail { command: cfg.outgoing.sendmail_command.clone() }),
+        _ => Box::new(Sendmail::new(
+            &cfg.outgoing.sendmail_command,
+            Duration::from_secs(cfg.outgoing.timeout_seconds),
+            &cfg.outgoing.spool_dir,
+        )),
     }
 }

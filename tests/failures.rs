@@ -309,3 +309,168 @@ fn usage_errors_and_help() {
         assert!(text.contains(&format!("{flag}, ")), "--help lacks {flag}");
     }
 }
+
+/// A sendmail that hangs: the agent kills it (and what it started) after
+/// `[outgoing] timeout_seconds` and exits 75, long before the MTA's own
+/// limit would bounce the message; the retry sends the reply exactly once.
+#[test]
+fn hanging_sendmail_is_killed_and_the_retry_sends_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    let sent = dir.path().join("sent");
+    std::fs::create_dir(&sent).unwrap();
+    let hang = dir.path().join("hang");
+    let sleeper = dir.path().join("sleeper");
+    std::fs::write(&hang, "").unwrap();
+    let sendmail = util::script(
+        dir.path(),
+        "sendmail.sh",
+        &format!(
+            "if [ -e '{hang}' ]; then sleep 30 & echo $! > '{sleeper}'; wait; fi\n\
+             cat > '{sent}/'$$.eml",
+            hang = hang.display(),
+            sleeper = sleeper.display(),
+            sent = sent.display()
+        ),
+    );
+    let conf = dir.path().join("conf.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "[outgoing]\ntransport = \"sendmail\"\nsendmail_command = \"{}\"\ntimeout_seconds = 1\n",
+            sendmail.display()
+        ),
+    )
+    .unwrap();
+    let a = args(&[
+        "-c",
+        conf.to_str().unwrap(),
+        "-S",
+        store.to_str().unwrap(),
+        "-o",
+        "resource-room-confroom@example.com",
+    ]);
+    let t = std::time::Instant::now();
+    let out = util::run("imip_resource", &a, &request(), &env());
+    let took = t.elapsed();
+    assert_eq!(out.status, 75, "{}", out.stderr);
+    assert!(out.stderr.contains("did not finish within 1 s and was killed"), "{}", out.stderr);
+    assert!(
+        took >= std::time::Duration::from_secs(1) && took < std::time::Duration::from_secs(5),
+        "{took:?}"
+    );
+    let sleeper = std::fs::read_to_string(&sleeper).unwrap();
+    assert!(
+        util::wait_for(std::time::Duration::from_secs(5), || !util::process_alive(&sleeper)),
+        "sendmail's child {sleeper} survived"
+    );
+    assert_eq!(std::fs::read_dir(&sent).unwrap().count(), 0);
+    // The MTA retries once sendmail works again.
+    std::fs::remove_file(&hang).unwrap();
+    let out = util::run("imip_resource", &a, &request(), &env());
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let files: Vec<_> = std::fs::read_dir(&sent).unwrap().map(|f| f.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{}", out.stderr);
+    let reply = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        reply.contains("PARTSTAT=ACCEPTED") || reply.contains("PARTSTAT=3DACCEPTED"),
+        "{reply}"
+    );
+    let state = render::store_state(&store, "resource-room-confroom@example.com");
+    assert_eq!(state.matches("busy ").count(), 1, "{state}");
+}
+
+/// The agent killed with its whole process group (as Postfix does at
+/// `command_time_limit`) while sendmail runs: sendmail, in a group of its
+/// own and reading a file, still sends the complete message, never an
+/// empty or truncated one.
+#[test]
+fn sendmail_gets_the_whole_message_when_the_agent_is_killed() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    let started = dir.path().join("started");
+    let sent = dir.path().join("sent.eml");
+    let done = dir.path().join("done");
+    let sendmail = util::script(
+        dir.path(),
+        "sendmail.sh",
+        &format!(
+            "touch '{started}'\nsleep 0.5\ncat > '{sent}'\ntouch '{done}'",
+            started = started.display(),
+            sent = sent.display(),
+            done = done.display()
+        ),
+    );
+    let conf = dir.path().join("conf.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "[outgoing]\ntransport = \"sendmail\"\nsendmail_command = \"{}\"\n",
+            sendmail.display()
+        ),
+    )
+    .unwrap();
+    let mut agent = std::process::Command::new(util::bin("imip_resource"))
+        .args(["-c", conf.to_str().unwrap(), "-S", store.to_str().unwrap()])
+        .args(["-o", "resource-room-confroom@example.com"])
+        .env_remove("IMIP_AGENT_CONFIG")
+        .env(NOW.0, NOW.1)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    agent.stdin.take().unwrap().write_all(&request()).unwrap();
+    assert!(util::wait_for(std::time::Duration::from_secs(10), || started.exists()));
+    let group = format!("-{}", agent.id());
+    let killed = std::process::Command::new("kill").args(["-KILL", "--", &group]).status().unwrap();
+    assert!(killed.success());
+    assert!(agent.wait().unwrap().code().is_none(), "the agent was not killed");
+    assert!(util::wait_for(std::time::Duration::from_secs(10), || done.exists()));
+    let message = std::fs::read_to_string(&sent).unwrap();
+    assert!(message.contains("Subject:"), "{message}");
+    assert!(message.trim_end().ends_with("--"), "truncated:\n{message}");
+}
+
+/// Mailbox and relay servers that accept the connection and then say
+/// nothing: each exchange is abandoned after its timeout, exit 75.
+#[test]
+fn silent_servers_are_abandoned_after_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    // Bound and listening, never accepting: the kernel completes the
+    // connection, no greeting ever comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let conf = dir.path().join("conf.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "[outgoing]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\ntimeout_seconds = 1\n\
+             [delivery]\ntimeout_seconds = 1\n"
+        ),
+    )
+    .unwrap();
+    let (c, s) = (conf.to_str().unwrap(), store.to_str().unwrap());
+    let target = format!("127.0.0.1:{port}");
+    for (program, extra, to) in [
+        ("imip_resource", vec![], "resource-room-confroom@example.com"),
+        ("imip_person", vec!["-l", target.as_str()], "vincent.vole@example.com"),
+    ] {
+        let mut a = args(&["-c", c, "-S", s, "-o", to]);
+        a.extend(args(&extra));
+        let input = if program == "imip_person" { invite() } else { request() };
+        let t = std::time::Instant::now();
+        let out = util::run(program, &a, &input, &env());
+        let took = t.elapsed();
+        assert_eq!(out.status, 75, "{program}: {}", out.stderr);
+        assert!(out.stderr.contains("timed out"), "{program}: {}", out.stderr);
+        // The client rounds the time left down to tenths of a second.
+        assert!(
+            took >= std::time::Duration::from_millis(900)
+                && took < std::time::Duration::from_secs(5),
+            "{program}: {took:?}"
+        );
+    }
+}

@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::UnixListener;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lmtp::{
     Action, Client, ClientConfig, ClientError, DeliveryOutcome, Envelope, Protocol,
@@ -410,4 +410,87 @@ fn unsafe_sender_is_refused_locally() {
     .unwrap_err();
     assert!(matches!(error, ClientError::InvalidInput(_)));
     assert!(!error.is_temporary());
+}
+
+/// A server that sends its greeting a byte at a time, each well within the
+/// per-read timeout: only the deadline ends the exchange.
+#[test]
+fn trickling_server_is_cut_off_at_the_deadline() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = Target::parse(&listener.local_addr().unwrap().to_string());
+    let server = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        for b in b"220 slow.test greeting that takes a while to arrive\r\n" {
+            if stream.write_all(&[*b]).is_err() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let config = client(Protocol::Lmtp);
+    let start = Instant::now();
+    let deadline = start + Duration::from_millis(400);
+    let error = Client::connect_until(&target, &config, Some(deadline)).unwrap_err();
+    assert!(matches!(error, ClientError::Timeout), "unexpected error {error:?}");
+    assert!(error.is_temporary());
+    let took = start.elapsed();
+    // Reads are limited to whole tenths of a second left: up to 0.1 s early.
+    assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(2), "{took:?}");
+    server.join().unwrap();
+}
+
+/// A server that stops reading in the middle of DATA: the writes block on
+/// the full socket buffer, and the deadline ends them.
+#[test]
+fn server_that_stops_reading_is_cut_off_at_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lmtp.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let server = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        // One reply per command, sent up front; then nothing is read.
+        stream.write_all(b"220 mx.test\r\n250 mx.test\r\n250 OK\r\n250 OK\r\n354 go\r\n").unwrap();
+        let _ = wait.recv_timeout(Duration::from_secs(10));
+    });
+    let target = Target::Unix(path);
+    let start = Instant::now();
+    let deadline = start + Duration::from_millis(500);
+    let mut c = Client::connect_until(&target, &client(Protocol::Lmtp), Some(deadline)).unwrap();
+    // Far more than a Unix socket's buffers hold.
+    let big = vec![b'x'; 8 << 20];
+    let error = c.send("a@example.org", &rcpts(&["b@c.d"]), &big).unwrap_err();
+    assert!(matches!(error, ClientError::Timeout), "unexpected error {error:?}");
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(400) && took < Duration::from_secs(2), "{took:?}");
+    done.send(()).unwrap();
+    server.join().unwrap();
+}
+
+/// A Unix socket whose listen queue is full: connecting waits for the
+/// server to accept, but no longer than the deadline.
+#[test]
+fn full_listen_queue_is_cut_off_at_the_deadline() {
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lmtp.sock");
+    let fd = rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .unwrap();
+    rustix::net::bind(&fd, &SocketAddrUnix::new(&path).unwrap()).unwrap();
+    // A queue of one (Linux admits backlog + 1), filled and never accepted.
+    rustix::net::listen(&fd, 0).unwrap();
+    let _waiting = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    let start = Instant::now();
+    let deadline = start + Duration::from_millis(300);
+    let error = Client::connect_until(&Target::Unix(path), &client(Protocol::Lmtp), Some(deadline))
+        .unwrap_err();
+    assert!(matches!(error, ClientError::Connect { .. }), "unexpected error {error:?}");
+    assert!(error.is_temporary());
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(250) && took < Duration::from_secs(2), "{took:?}");
 }

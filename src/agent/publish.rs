@@ -2,7 +2,7 @@
 //! free/busy, `PUBLISH_DIR/<user-uri>/freebusy` holds a METHOD:PUBLISH
 //! VFREEBUSY of their opaque busy periods, rewritten whenever their own
 //! free/busy changes, for a web server to serve. Writes files (atomically:
-//! a temporary file, synced, then renamed).
+//! a temporary file of this writer's own, synced, then renamed).
 
 use super::{Env, prefs};
 use crate::address::CalAddress;
@@ -11,6 +11,7 @@ use crate::freebusy::{FbSet, publish_object};
 use crate::ical::{Method, build_calendar};
 use crate::store::Store;
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// Where a user's published free/busy lives.
@@ -41,11 +42,16 @@ pub fn publish(env: &Env<'_>, store: &mut dyn Store, user: &CalAddress) -> Infra
     let parent = path.parent().unwrap_or(&dir).to_path_buf();
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(&parent)?;
-        let tmp = parent.join(".freebusy.tmp");
-        let mut f = std::fs::File::create(&tmp)?;
+        // A temporary file of our own (concurrent deliveries publish the
+        // same user at once), removed if anything fails. Mode 0666 less the
+        // umask, as a plain file gets: a web server reads it.
+        let mut f = tempfile::Builder::new()
+            .prefix(".freebusy.")
+            .permissions(std::fs::Permissions::from_mode(0o666))
+            .tempfile_in(&parent)?;
         f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)
+        f.as_file().sync_all()?;
+        f.persist(&path).map(|_| ()).map_err(|e| e.error)
     };
     write()
         .map_err(|e| InfraError::io(format!("publishing free/busy to {}", path.display()), e))?;

@@ -9,6 +9,7 @@ use crate::runtime::Runtime;
 use crate::transport::Sender;
 use crate::transport::debug::MboxStdout;
 use crate::transport::delivery::MailboxDelivery;
+use std::time::Duration;
 
 /// Loads the configuration and applies the flags over it.
 pub fn config(args: &AgentArgs) -> InfraResult<Config> {
@@ -60,15 +61,17 @@ pub fn delivery_sender(rt: &Runtime, args: &AgentArgs) -> Option<Box<dyn Sender>
     if args.debug {
         return Some(Box::new(MboxStdout { at: rt.clock.now() }));
     }
+    let timeout = Duration::from_secs(cfg.delivery.timeout_seconds);
     if let Some(l) = &args.lmtp {
         let target = if l.is_empty() { cfg.delivery.lmtp.clone() } else { l.clone() };
-        return Some(Box::new(MailboxDelivery::lmtp(&target)));
+        return Some(Box::new(MailboxDelivery::lmtp(&target, timeout)));
     }
     if args.local_smtp {
         return Some(Box::new(MailboxDelivery::local_smtp(
             &cfg.delivery.local_smtp_host,
             cfg.delivery.local_smtp_port,
             &cfg.local_prefix,
+            timeout,
         )));
     }
     None

@@ -101,6 +101,13 @@ pub struct OutgoingConfig {
     pub smtp_port: u16,
     /// Directory for the `outbox` transport.
     pub outbox_dir: String,
+    /// Seconds one message may take to hand over (sendmail run, SMTP
+    /// exchange) before it is abandoned as a temporary failure; the
+    /// sendmail command is killed.
+    pub timeout_seconds: u64,
+    /// Where a message is written for sendmail to read; empty: the system's
+    /// temporary directory.
+    pub spool_dir: String,
 }
 
 /// `[delivery]`
@@ -114,6 +121,9 @@ pub struct DeliveryConfig {
     pub local_smtp_host: String,
     /// SMTP port for `-L`.
     pub local_smtp_port: u16,
+    /// Seconds one delivery (LMTP or SMTP exchange) may take before it is
+    /// abandoned as a temporary failure.
+    pub timeout_seconds: u64,
 }
 
 /// `[limits]`
@@ -246,6 +256,8 @@ impl Default for OutgoingConfig {
             smtp_host: "localhost".into(),
             smtp_port: 25,
             outbox_dir: String::new(),
+            timeout_seconds: 60,
+            spool_dir: String::new(),
         }
     }
 }
@@ -256,6 +268,7 @@ impl Default for DeliveryConfig {
             lmtp: String::new(),
             local_smtp_host: "localhost".into(),
             local_smtp_port: 25,
+            timeout_seconds: 60,
         }
     }
 }
@@ -357,6 +370,11 @@ impl Config {
                 "outgoing.transport = \"outbox\" needs outgoing.outbox_dir".into(),
             ));
         }
+        if self.outgoing.timeout_seconds == 0 || self.delivery.timeout_seconds == 0 {
+            return Err(InfraError::Config(
+                "outgoing.timeout_seconds and delivery.timeout_seconds must be at least 1".into(),
+            ));
+        }
         if crate::address::CalAddress::from_email(&self.message_sender).is_none() {
             return Err(InfraError::Config(format!(
                 "message_sender {:?} is not an e-mail address",
@@ -413,6 +431,11 @@ mod tests {
         assert!(Config::from_toml("[store]\ndurability = \"maybe\"").is_err());
         assert!(Config::from_toml("[defaults]\nincoming = \"sideways\"").is_err());
         assert!(Config::from_toml("[defaults]\nincoming = \"summary-only\"").is_ok());
+        assert!(Config::from_toml("[outgoing]\ntimeout_seconds = 0").is_err());
+        assert!(Config::from_toml("[delivery]\ntimeout_seconds = 0").is_err());
+        let c = Config::from_toml("[outgoing]\ntimeout_seconds = 5\nspool_dir = \"/x\"").unwrap();
+        assert_eq!((c.outgoing.timeout_seconds, c.outgoing.spool_dir.as_str()), (5, "/x"));
+        assert_eq!(c.delivery.timeout_seconds, 60);
     }
 
     #[test]

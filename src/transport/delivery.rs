@@ -1,12 +1,14 @@
 //! Delivering the user's own copy: over LMTP to the mailbox server (`-l`)
 //! or over SMTP to `LOCAL_PREFIX+user@domain` at the local MTA (`-L`),
-//! through the `lmtp` crate's client. Performs network I/O.
+//! through the `lmtp` crate's client. One delivery, connecting included,
+//! must be over within the timeout (`[delivery] timeout_seconds`); after it
+//! the delivery fails as temporary. Performs network I/O.
 
 use super::Sender;
 use crate::error::{InfraError, InfraResult};
 use crate::store::OutboxMessage;
-use lmtp::{ClientConfig, Protocol, RecipientResult, Target};
-use std::time::Duration;
+use lmtp::{Client, ClientConfig, Protocol, RecipientResult, Target};
+use std::time::{Duration, Instant};
 
 /// Delivers over LMTP or SMTP.
 #[derive(Debug, Clone)]
@@ -15,32 +17,29 @@ pub struct MailboxDelivery {
     config: ClientConfig,
     /// For `-L`: recipients are rewritten to `prefix+local@domain`.
     local_prefix: Option<String>,
+    /// How long one delivery may take.
+    timeout: Duration,
 }
 
 impl MailboxDelivery {
-    /// LMTP to a Unix socket path or host:port.
-    pub fn lmtp(target: &str) -> MailboxDelivery {
+    /// LMTP to a Unix socket path or host:port; one delivery may take
+    /// `timeout`.
+    pub fn lmtp(target: &str, timeout: Duration) -> MailboxDelivery {
         MailboxDelivery {
             target: Target::parse(target),
-            config: ClientConfig {
-                protocol: Protocol::Lmtp,
-                helo_name: hostname(),
-                timeout: Duration::from_secs(120),
-            },
+            config: ClientConfig { protocol: Protocol::Lmtp, helo_name: hostname(), timeout },
             local_prefix: None,
+            timeout,
         }
     }
 
     /// SMTP to the local MTA, rewriting recipients with the local prefix.
-    pub fn local_smtp(host: &str, port: u16, prefix: &str) -> MailboxDelivery {
+    pub fn local_smtp(host: &str, port: u16, prefix: &str, timeout: Duration) -> MailboxDelivery {
         MailboxDelivery {
             target: Target::Tcp(format!("{host}:{port}")),
-            config: ClientConfig {
-                protocol: Protocol::Smtp,
-                helo_name: hostname(),
-                timeout: Duration::from_secs(120),
-            },
+            config: ClientConfig { protocol: Protocol::Smtp, helo_name: hostname(), timeout },
             local_prefix: Some(prefix.to_string()),
+            timeout,
         }
     }
 }
@@ -68,8 +67,14 @@ impl Sender for MailboxDelivery {
             Some(p) => msg.to.iter().map(|t| local_address(p, t)).collect(),
             None => msg.to.clone(),
         };
-        let results = lmtp::deliver(&self.target, &self.config, &msg.from, &to, &msg.bytes)
-            .map_err(|e| InfraError::Transport(format!("delivery to {}: {e}", self.target)))?;
+        let fail = |e| InfraError::Transport(format!("delivery to {}: {e}", self.target));
+        let deadline = Some(Instant::now() + self.timeout);
+        let mut client =
+            Client::connect_until(&self.target, &self.config, deadline).map_err(fail)?;
+        let results = client.send(&msg.from, &to, &msg.bytes);
+        // Courtesy only, and within the same deadline: the outcome is settled.
+        client.quit();
+        let results = results.map_err(fail)?;
         for (r, t) in results.iter().zip(&to) {
             match r {
                 RecipientResult::Accepted => {}

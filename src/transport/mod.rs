@@ -9,6 +9,7 @@
 //! ("deliver") goes through the delivery channel (LMTP, or local SMTP to
 //! `local+user@domain`).
 
+pub mod child;
 pub mod debug;
 pub mod delivery;
 pub mod outbox;

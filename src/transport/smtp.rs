@@ -2,7 +2,9 @@
 //! TLS): the `lmtp` crate's client speaking SMTP. The connection is kept
 //! for the next message (a listener sends many), as an MTA's own connection
 //! cache does. Performs network I/O. Every failure, a refusal included, is
-//! treated as temporary: the message stays ours to retry.
+//! treated as temporary: the message stays ours to retry. One message, a
+//! new connection included, must be handed over within the timeout
+//! (`[outgoing] timeout_seconds`); after it the send fails as temporary.
 //!
 //! (It used lettre's SMTP client before; that one writes a message in
 //! several small pieces, and with Nagle's algorithm on its socket each
@@ -27,11 +29,14 @@ pub struct Smtp {
     config: ClientConfig,
     /// The connection of the previous message, and when it was last used.
     kept: Option<(Client, Instant)>,
+    /// How long one message may take.
+    timeout: Duration,
 }
 
 impl Smtp {
-    /// A transport to `host:port` (an IPv6 literal may be given bare).
-    pub fn new(host: &str, port: u16) -> Smtp {
+    /// A transport to `host:port` (an IPv6 literal may be given bare); one
+    /// message may take `timeout`.
+    pub fn new(host: &str, port: u16, timeout: Duration) -> Smtp {
         let host = if host.contains(':') && !host.starts_with('[') {
             format!("[{host}]")
         } else {
@@ -39,12 +44,9 @@ impl Smtp {
         };
         Smtp {
             target: Target::Tcp(format!("{host}:{port}")),
-            config: ClientConfig {
-                protocol: Protocol::Smtp,
-                helo_name: hostname(),
-                timeout: Duration::from_secs(120),
-            },
+            config: ClientConfig { protocol: Protocol::Smtp, helo_name: hostname(), timeout },
             kept: None,
+            timeout,
         }
     }
 
@@ -60,20 +62,26 @@ impl Smtp {
 impl Sender for Smtp {
     fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
         let fail = |e: ClientError| InfraError::Transport(format!("smtp to {}: {e}", self.target));
+        // One deadline for the message, however many connections it takes.
+        let deadline = Some(Instant::now() + self.timeout);
+        let connect = || Client::connect_until(&self.target, &self.config, deadline);
         let kept = self.kept.take().filter(|(_, used)| used.elapsed() < IDLE_LIMIT);
         let (client, results) = match kept {
-            Some((mut c, _)) => match self.transact(&mut c, msg) {
-                // The relay closed the kept connection meanwhile: nothing
-                // was handed over, so a fresh connection may try again.
-                Err(ClientError::ConnectionClosed | ClientError::Io(_)) => {
-                    let mut c = Client::connect(&self.target, &self.config).map_err(fail)?;
-                    let r = self.transact(&mut c, msg);
-                    (c, r)
+            Some((mut c, _)) => {
+                c.set_deadline(deadline);
+                match self.transact(&mut c, msg) {
+                    // The relay closed the kept connection meanwhile: nothing
+                    // was handed over, so a fresh connection may try again.
+                    Err(ClientError::ConnectionClosed | ClientError::Io(_)) => {
+                        let mut c = connect().map_err(fail)?;
+                        let r = self.transact(&mut c, msg);
+                        (c, r)
+                    }
+                    r => (c, r),
                 }
-                r => (c, r),
-            },
+            }
             None => {
-                let mut c = Client::connect(&self.target, &self.config).map_err(fail)?;
+                let mut c = connect().map_err(fail)?;
                 let r = self.transact(&mut c, msg);
                 (c, r)
             }

@@ -110,3 +110,31 @@ pub fn run(name: &str, args: &[String], stdin: &[u8], env: &[(&str, String)]) ->
         stderr: String::from_utf8_lossy(&out.stderr).to_string(),
     }
 }
+
+/// Writes an executable shell script `name` into `dir` (a stand-in for
+/// sendmail and the like) and returns its path.
+pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// Whether process `pid` is running (a zombie waiting to be reaped is not).
+pub fn process_alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+        .is_ok_and(|s| s.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z')))
+}
+
+/// Waits up to `limit` for `cond`; returns whether it came true.
+pub fn wait_for(limit: std::time::Duration, cond: impl Fn() -> bool) -> bool {
+    let t = std::time::Instant::now();
+    while !cond() {
+        if t.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    true
+}

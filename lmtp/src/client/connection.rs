@@ -1,8 +1,14 @@
 //! A client connection: sends commands and reads (multi-line) replies,
 //! parsed by `smtp_proto::response::parser::ResponseReceiver`. Performs I/O.
+//!
+//! Every read and write waits at most the configured timeout, and, when a
+//! deadline is set, no longer than the time left until it: the socket's
+//! timeouts are shortened before each call, so a server that trickles its
+//! replies or reads the message a few bytes at a time cannot stretch an
+//! exchange past the deadline.
 
 use std::io::{ErrorKind, Read, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use smtp_proto::Error as ParseError;
 use smtp_proto::response::parser::ResponseReceiver;
@@ -51,26 +57,78 @@ pub(crate) struct Connection {
     raw: Vec<u8>,
     /// An earlier read or write failed; the conversation is out of step.
     broken: bool,
+    /// Limit for each read or write; `None`: none.
+    timeout: Option<Duration>,
+    /// When the current exchange must be over, if ever.
+    deadline: Option<Instant>,
+    /// The socket timeout in force.
+    applied: Option<Duration>,
 }
 
 impl Connection {
-    pub(crate) fn open(target: &Target, timeout: Duration) -> Result<Self, ClientError> {
+    /// Connects within the timeout and before `deadline`.
+    pub(crate) fn open(
+        target: &Target,
+        timeout: Duration,
+        deadline: Option<Instant>,
+    ) -> Result<Self, ClientError> {
+        let timeout = (!timeout.is_zero()).then_some(timeout);
+        // Connecting is one call: the exact time left, not rounded.
+        let left = match deadline.map(|at| at.saturating_duration_since(Instant::now())) {
+            Some(left) if left.is_zero() => return Err(ClientError::Timeout),
+            left => left,
+        };
+        let limit = shorter(timeout, left);
         Ok(Self {
-            stream: target.connect(timeout)?,
+            stream: target.connect(limit)?,
             unparsed: Vec::new(),
             receiver: ResponseReceiver::default(),
             raw: Vec::new(),
             broken: false,
+            timeout,
+            deadline,
+            applied: limit,
         })
+    }
+
+    /// Sets (or clears) the time by which the coming exchanges must end.
+    pub(crate) fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+
+    /// Gives the socket the timeout for its next read or write: the
+    /// configured one, or the time left if that is shorter.
+    fn arm(&mut self) -> Result<(), ClientError> {
+        let limit = shorter(self.timeout, time_left(self.deadline)?);
+        if limit != self.applied {
+            self.stream.set_timeouts(limit).map_err(ClientError::from_io)?;
+            self.applied = limit;
+        }
+        Ok(())
     }
 
     pub(crate) fn send(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
         if self.broken {
             return Err(ClientError::ConnectionClosed);
         }
-        let result = self.stream.write_all(bytes).and_then(|()| self.stream.flush());
+        let result = self.write_all(bytes);
         self.broken = result.is_err();
-        result.map_err(ClientError::from_io)
+        result
+    }
+
+    /// Writes everything, one `write` at a time so that the deadline is
+    /// checked between them.
+    fn write_all(&mut self, mut bytes: &[u8]) -> Result<(), ClientError> {
+        while !bytes.is_empty() {
+            self.arm()?;
+            match self.stream.write(bytes) {
+                Ok(0) => return Err(ClientError::ConnectionClosed),
+                Ok(n) => bytes = &bytes[n..],
+                Err(error) if error.kind() == ErrorKind::Interrupted => {}
+                Err(error) => return Err(ClientError::from_io(error)),
+            }
+        }
+        self.stream.flush().map_err(ClientError::from_io)
     }
 
     /// Sends `line` with CRLF and reads the reply.
@@ -113,6 +171,7 @@ impl Connection {
                 }
             }
             let mut chunk = [0u8; 4096];
+            self.arm()?;
             match self.stream.read(&mut chunk) {
                 Ok(0) => return Err(ClientError::ConnectionClosed),
                 Ok(n) => self.unparsed.extend_from_slice(&chunk[..n]),
@@ -120,5 +179,35 @@ impl Connection {
                 Err(error) => return Err(ClientError::from_io(error)),
             }
         }
+    }
+}
+
+/// Granularity of the time left: rounded down to it, the limit stays the
+/// same across the few reads and writes of one exchange, so the socket's
+/// timeouts are not set again before each of them. (An exchange may thus
+/// end up to this much before its deadline.)
+const STEP: Duration = Duration::from_millis(100);
+
+/// The time left until `deadline` (`None`: no deadline), rounded down to a
+/// multiple of [`STEP`] while more than one step is left; a deadline that
+/// has passed is a timeout.
+fn time_left(deadline: Option<Instant>) -> Result<Option<Duration>, ClientError> {
+    let Some(at) = deadline else { return Ok(None) };
+    match at.checked_duration_since(Instant::now()) {
+        Some(left) if left >= STEP => {
+            let steps = left.as_millis() / STEP.as_millis();
+            let steps = u32::try_from(steps).unwrap_or(u32::MAX);
+            Ok(Some(STEP.saturating_mul(steps)))
+        }
+        Some(left) if !left.is_zero() => Ok(Some(left)),
+        _ => Err(ClientError::Timeout),
+    }
+}
+
+/// The shorter of two optional limits (`None` is unlimited).
+fn shorter(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }

@@ -5,8 +5,8 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use super::ClientError;
 
@@ -30,24 +30,15 @@ impl Target {
         }
     }
 
-    /// Opens a connection with read and write timeouts set (none if zero).
-    pub(crate) fn connect(&self, timeout: Duration) -> Result<Stream, ClientError> {
+    /// Opens a connection, taking at most `limit` (none if `None`), and
+    /// sets it as the read and write timeout.
+    pub(crate) fn connect(&self, limit: Option<Duration>) -> Result<Stream, ClientError> {
         let fail = |source| ClientError::Connect { target: self.to_string(), source };
-        let limit = (!timeout.is_zero()).then_some(timeout);
         let stream = match self {
-            Target::Tcp(address) => {
-                let tcp = connect_tcp(address, limit).map_err(fail)?;
-                tcp.set_read_timeout(limit).map_err(fail)?;
-                tcp.set_write_timeout(limit).map_err(fail)?;
-                Stream::Tcp(tcp)
-            }
-            Target::Unix(path) => {
-                let unix = UnixStream::connect(path).map_err(fail)?;
-                unix.set_read_timeout(limit).map_err(fail)?;
-                unix.set_write_timeout(limit).map_err(fail)?;
-                Stream::Unix(unix)
-            }
+            Target::Tcp(address) => Stream::Tcp(connect_tcp(address, limit).map_err(fail)?),
+            Target::Unix(path) => Stream::Unix(connect_unix(path, limit).map_err(fail)?),
         };
+        stream.set_timeouts(limit).map_err(fail)?;
         Ok(stream)
     }
 }
@@ -61,12 +52,20 @@ impl fmt::Display for Target {
     }
 }
 
-/// Tries each resolved address in turn, returning the last error.
-fn connect_tcp(address: &str, timeout: Option<Duration>) -> io::Result<TcpStream> {
+/// Tries each resolved address in turn, all of them within `limit`,
+/// returning the last error. (Resolving the name is the system resolver's
+/// business, bounded by its own timeouts.)
+fn connect_tcp(address: &str, limit: Option<Duration>) -> io::Result<TcpStream> {
+    let give_up = limit.map(|l| Instant::now() + l);
     let mut last = io::Error::new(io::ErrorKind::NotFound, "address resolved to nothing");
     for addr in address.to_socket_addrs()? {
-        let attempt = match timeout {
-            Some(limit) => TcpStream::connect_timeout(&addr, limit),
+        let attempt = match give_up {
+            Some(at) => match at.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) {
+                Some(left) => TcpStream::connect_timeout(&addr, left),
+                None => {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "connection timed out"));
+                }
+            },
             None => TcpStream::connect(addr),
         };
         match attempt {
@@ -77,11 +76,38 @@ fn connect_tcp(address: &str, timeout: Option<Duration>) -> io::Result<TcpStream
     Err(last)
 }
 
+/// Connects to a Unix socket. A server whose listen queue is full makes
+/// `connect` wait until it accepts someone, for as long as the socket's send
+/// timeout allows (Linux), so that timeout is set before connecting;
+/// `UnixStream::connect` would wait without limit.
+fn connect_unix(path: &Path, limit: Option<Duration>) -> io::Result<UnixStream> {
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType, sockopt};
+    let fd = rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )?;
+    sockopt::set_socket_timeout(&fd, sockopt::Timeout::Send, limit)?;
+    rustix::net::connect(&fd, &SocketAddrUnix::new(path)?)?;
+    Ok(UnixStream::from(fd))
+}
+
 /// An open connection of either kind.
 #[derive(Debug)]
 pub(crate) enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
+}
+
+impl Stream {
+    /// Sets the read and write timeouts (none if `None`).
+    pub(crate) fn set_timeouts(&self, limit: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_read_timeout(limit).and_then(|()| s.set_write_timeout(limit)),
+            Stream::Unix(s) => s.set_read_timeout(limit).and_then(|()| s.set_write_timeout(limit)),
+        }
+    }
 }
 
 impl Read for Stream {

@@ -1,6 +1,8 @@
 //! One mail transaction as a client: greeting, LHLO/EHLO, MAIL, RCPT, DATA,
 //! the replies after DATA, QUIT. Performs I/O.
 
+use std::time::Instant;
+
 use smtp_proto::{EXT_8BIT_MIME, EXT_SIZE, EhloResponse};
 
 use super::connection::{Connection, Reply};
@@ -64,10 +66,23 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// Connects, reads the greeting and says LHLO/EHLO.
+    /// Connects, reads the greeting and says LHLO/EHLO. Each read and write
+    /// (and the connection itself) waits at most `config.timeout`.
     pub fn connect(target: &Target, config: &ClientConfig) -> Result<Client, ClientError> {
+        Client::connect_until(target, config, None)
+    }
+
+    /// The same, all of it before `deadline` (if given), which then also
+    /// bounds the transactions that follow until [`Client::set_deadline`]
+    /// changes it. A passed deadline is [`ClientError::Timeout`] and leaves
+    /// the connection unusable.
+    pub fn connect_until(
+        target: &Target,
+        config: &ClientConfig,
+        deadline: Option<Instant>,
+    ) -> Result<Client, ClientError> {
         check_input(config, "")?;
-        let mut connection = Connection::open(target, config.timeout)?;
+        let mut connection = Connection::open(target, config.timeout, deadline)?;
         let greeting = connection.read_reply()?;
         expect("greeting", &greeting, 220)?;
         let capabilities = hello(&mut connection, config)?;
@@ -104,6 +119,12 @@ impl Client {
                 r.unwrap_or_else(|| RecipientResult::TempFail("no reply for this recipient".into()))
             })
             .collect())
+    }
+
+    /// Sets (or clears) the time by which the coming transactions must end,
+    /// e.g. before reusing a kept connection.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.connection.set_deadline(deadline);
     }
 
     /// Says QUIT and closes.

@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod probe;
 mod schema;
 mod tx;
+mod wal;
 
 use super::{Store, StoreTx};
 use crate::error::{InfraError, InfraResult};
@@ -77,11 +78,9 @@ impl SqliteStore {
             .map_err(|e| InfraError::Store(format!("opening {}: {e}", path.display())))?;
         conn.busy_timeout(options.busy_timeout)?;
         // journal_mode=WAL is persistent; setting it on every open is cheap
-        // once it is set, and needs the write lock only the first time.
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(InfraError::Store(format!("cannot use WAL journal (got {mode})")));
-        }
+        // once it is set, and needs the write lock only the first time
+        // (`wal` retries that, which the busy handler does not cover).
+        wal::enable(&conn, options.busy_timeout)?;
         conn.execute_batch(if options.durable {
             "PRAGMA synchronous=FULL;"
         } else {
