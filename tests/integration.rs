@@ -12,6 +12,9 @@ mod conformance;
 // Exit statuses and retries: nothing is lost, nothing recorded twice.
 mod failures;
 
+// Stories delivered in every order end in the same state (issue 11).
+mod convergence;
+
 // Several processes booking one room at once.
 mod concurrency;
 

@@ -92,23 +92,39 @@ pub fn applies_to(answer: Version, copy: &Object) -> bool {
     answer.sequence >= copy.sequence().unwrap_or(0)
 }
 
-/// Merges into the organiser's copy of `instance` every recorded answer
-/// that applies to it; returns the attendees merged.
+/// Merges into the organiser's copy of `instance` each attendee's newest
+/// recorded answer that applies to it: an answer about that instance, or
+/// about the whole event (a REPLY to a series speaks for every occurrence
+/// the attendee did not answer on its own later). Returns the attendees
+/// merged.
 pub fn apply_recorded(
     copy: &mut Object,
     instance: &Instance,
     records: &[ReplyRecord],
 ) -> Vec<CalAddress> {
-    let mut merged = Vec::new();
-    for r in records.iter().filter(|r| r.instance == *instance && r.kind == ReplyKind::Reply) {
-        let (Some(a), Some(answer)) =
-            (CalAddress::parse(&r.attendee), Object::from_stored(&r.text))
-        else {
-            continue;
-        };
+    let mut newest: Vec<&ReplyRecord> = Vec::new();
+    for r in records.iter().filter(|r| {
+        r.kind == ReplyKind::Reply && (r.instance == *instance || r.instance.is_master())
+    }) {
         if !applies_to(version(r), copy) {
             continue;
         }
+        match newest.iter_mut().find(|n| n.attendee == r.attendee) {
+            // The newer answer wins; at the same version the one about this
+            // instance is the more specific.
+            Some(n) if (version(r), r.instance == *instance) > (version(n), n.instance == *instance) => {
+                *n = r
+            }
+            Some(_) => {}
+            None => newest.push(r),
+        }
+    }
+    let mut merged = Vec::new();
+    for r in newest {
+        let (Some(a), Some(answer)) = (CalAddress::parse(&r.attendee), Object::from_stored(&r.text))
+        else {
+            continue;
+        };
         let delegate = answer
             .attendee(&a)
             .is_some_and(|p| p.delegated_from.iter().any(|f| copy.has_attendee(f)));
@@ -117,4 +133,20 @@ pub fn apply_recorded(
         }
     }
     merged
+}
+
+/// The records with `fresh` in place of the same attendee's earlier
+/// answer of the same kind about the same instance.
+pub fn with_fresh(records: &[ReplyRecord], fresh: &[ReplyRecord]) -> Vec<ReplyRecord> {
+    let mut out: Vec<ReplyRecord> = records
+        .iter()
+        .filter(|r| {
+            !fresh.iter().any(|f| {
+                f.instance == r.instance && f.attendee == r.attendee && f.kind == r.kind
+            })
+        })
+        .cloned()
+        .collect();
+    out.extend(fresh.iter().cloned());
+    out
 }

@@ -13,7 +13,7 @@ use crate::i18n::Text;
 use crate::ical::{Instance, Method, Object, Param, Role};
 use crate::itip::admission::{Gate, Reason};
 use crate::itip::answers::{
-    answering_attendees, applies_to, apply_recorded, is_newest, last, record, version,
+    answering_attendees, applies_to, apply_recorded, is_newest, last, record, version, with_fresh,
 };
 use crate::itip::plan::{Notice, Op, Plan};
 use crate::itip::series::{MessageScope, separate_occurrence};
@@ -64,11 +64,11 @@ pub fn own_version(
         ..Plan::default()
     };
     if instance.is_master() {
-        let gone: HashSet<&Instance> = plan
+        let gone: HashSet<Instance> = plan
             .ops
             .iter()
             .filter_map(|o| match o {
-                Op::Delete { instance, .. } => Some(instance),
+                Op::Delete { instance, .. } => Some(instance.clone()),
                 _ => None,
             })
             .collect();
@@ -94,6 +94,7 @@ pub fn own_version(
                 separated.push((r.instance.clone(), occ));
             }
         }
+        rederive_occurrences(ctx, view, uid, &answers, &gone, &mut plan)?;
         for (instance, object) in separated {
             plan.log(format!(
                 "{}: occurrence answered on its own stored separately",
@@ -108,6 +109,34 @@ pub fn own_version(
         }
     }
     Ok(plan)
+}
+
+/// Merges the recorded answers into the occurrences stored on their own
+/// (except those about to go), where that changes them.
+fn rederive_occurrences(
+    ctx: &Context<'_>,
+    view: &dyn ScheduleView,
+    uid: &str,
+    answers: &[crate::store::ReplyRecord],
+    gone: &HashSet<Instance>,
+    plan: &mut Plan,
+) -> InfraResult<()> {
+    for s in view.occurrences(ctx.user, uid)?.into_iter().filter(Stored::is_active) {
+        if gone.contains(&s.instance) {
+            continue;
+        }
+        let mut copy = s.object.clone();
+        apply_recorded(&mut copy, &s.instance, answers);
+        if copy != s.object {
+            plan.op(Op::Put {
+                uid: uid.to_string(),
+                instance: s.instance,
+                status: ObjectStatus::Active,
+                object: copy,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The REPLY with its ORGANIZER restored from the stored event when the
@@ -170,11 +199,19 @@ pub fn reply(ctx: &Context<'_>, view: &dyn ScheduleView, obj: &Object) -> Decide
         let first = old.first().map(ToString::to_string).unwrap_or_default();
         return Err(gate.refuse(Reason::OlderThanLastAnswer(first)).into());
     }
-    for a in &fresh {
-        plan.op(Op::RecordAnswer(record(&uid, &inst, a, ReplyKind::Reply, obj)));
+    let records: Vec<_> =
+        fresh.iter().map(|a| record(&uid, &inst, a, ReplyKind::Reply, obj)).collect();
+    for r in &records {
+        plan.op(Op::RecordAnswer(r.clone()));
     }
+    let answers = with_fresh(&answers, &records);
     let l = gate.label().to_string();
     let Some(stored) = stored else {
+        // Occurrences stored on their own (an ADD or a move that overtook
+        // the invitation) show an answer about the whole event at once.
+        if inst.is_master() {
+            rederive_occurrences(ctx, view, &uid, &answers, &HashSet::new(), &mut plan)?;
+        }
         plan.done(format!(
             "REPLY {l}: answer of {} kept; no such event stored yet",
             fresh.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
@@ -191,7 +228,7 @@ pub fn reply(ctx: &Context<'_>, view: &dyn ScheduleView, obj: &Object) -> Decide
         return Ok(plan);
     }
     let separate = !inst.is_master() && stored.instance.is_master();
-    let mut target = if separate {
+    let target = if separate {
         let zones = stored.object.zones(ctx.prefs.zone());
         let rid = inst.key();
         separate_occurrence(&stored.object, &zones, rid, &ctx.expand_params())
@@ -199,19 +236,34 @@ pub fn reply(ctx: &Context<'_>, view: &dyn ScheduleView, obj: &Object) -> Decide
     } else {
         stored.object.clone()
     };
-    if separate {
-        // Answers other attendees gave to this occurrence before.
-        apply_recorded(&mut target, &inst, &answers);
+    // The copies the answer speaks for: the instance answered and, for an
+    // answer about the whole event, every occurrence stored on its own.
+    let mut copies = vec![(inst.clone(), target, true)];
+    if inst.is_master() {
+        copies.extend(
+            view.occurrences(ctx.user, &uid)?
+                .into_iter()
+                .filter(Stored::is_active)
+                .map(|s| (s.instance, s.object, false)),
+        );
     }
-    for a in &fresh {
-        target.copy_attendee_from(obj, a);
+    let mut shown = None;
+    for (instance, object, main) in copies {
+        let mut copy = object.clone();
+        apply_recorded(&mut copy, &instance, &answers);
+        if main || copy != object {
+            plan.op(Op::Put {
+                uid: uid.clone(),
+                instance: instance.clone(),
+                status: ObjectStatus::Active,
+                object: copy.clone(),
+            });
+        }
+        if main {
+            shown = Some(copy);
+        }
     }
-    plan.op(Op::Put {
-        uid: uid.clone(),
-        instance: inst.clone(),
-        status: ObjectStatus::Active,
-        object: target.clone(),
-    });
+    let target = shown.unwrap_or_else(|| stored.object.clone());
     if separate {
         // The occurrence now stands alone: its attendees get it as it is,
         // whatever their own status (imip-agent 0.3 skipped those who had

@@ -176,16 +176,23 @@ pub fn organiser_cancel(
     let stored = view.stored_for(ctx.user, &uid, &inst)?;
     let listed: Vec<CalAddress> = obj.attendees().into_iter().map(|a| a.address).collect();
     // RFC 5546 §3.2.5: STATUS:CANCELLED cancels the whole event; without
-    // it, the attendees listed are uninvited.
+    // it, the attendees listed are uninvited — unless they are all the
+    // others. A CANCEL for one occurrence that overtook the organiser's own
+    // copy of the event is taken as cancelling that occurrence (clients
+    // uninvite from a whole event, not from one occurrence); a CANCEL of
+    // the whole event without STATUS that overtakes it cannot be told from
+    // an uninvitation and is not kept (docs/differences.md).
     let declared = obj.status().is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED"));
     let whole = declared
-        || stored.as_ref().is_some_and(|s| {
-            s.object
+        || match &stored {
+            Some(s) => s
+                .object
                 .attendees()
                 .iter()
                 .filter(|a| a.address != *ctx.user)
-                .all(|a| listed.contains(&a.address))
-        });
+                .all(|a| listed.contains(&a.address)),
+            None => !inst.is_master(),
+        };
     let mut plan = Plan::default();
     if whole {
         let slot = view.stored(ctx.user, &uid, &inst)?;
@@ -249,13 +256,9 @@ pub fn organiser_add(ctx: &Context<'_>, view: &dyn ScheduleView, obj: &Object) -
     let master = view.stored(ctx.user, &uid, &Instance::Master)?;
     gate.newer(Version::of(&occurrence), false, stored.as_ref())?;
     gate.not_superseded(&occurrence, false, master.as_ref())?;
-    let mut plan = Plan::default();
-    plan.op(Op::Put {
-        uid: uid.clone(),
-        instance: inst.clone(),
-        status: ObjectStatus::Active,
-        object: occurrence,
-    });
+    // Answers already given to the whole event speak for it too.
+    let mut plan =
+        own_version(ctx, view, &MessageScope::default(), &Method::Add, &uid, &inst, &occurrence)?;
     plan.done(format!("ADD {uid}: occurrence {inst} recorded"));
     Ok(plan)
 }

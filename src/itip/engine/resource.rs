@@ -17,9 +17,7 @@ use crate::itip::admission::Gate;
 use crate::itip::identity;
 use crate::itip::plan::{Op, OutPart, Plan};
 use crate::itip::reply::{attendee_reply, refresh_request};
-use crate::itip::series::{
-    MessageScope, added_occurrence, superseded_occurrences, with_message_stamp,
-};
+use crate::itip::series::{MessageScope, added_occurrence, with_message_stamp};
 use crate::itip::version::Version;
 use crate::itip::view::{Context, ScheduleView, Stored};
 use crate::policy::{self, Booking, Cancellation, Decision, FunctionCall, Verdict};
@@ -115,18 +113,15 @@ fn booking(
         expand: ctx.expand_params(),
     };
     booking.recompute();
-    // Occurrences sent along with their master, and those stored on their
-    // own that this master does not supersede (moved or cancelled later),
-    // are decided on their own: the series is never booked, nor answered,
-    // for an occurrence whose CANCEL the resource has seen.
+    // Occurrences sent along with their master are decided on their own.
+    // Those stored on their own before (moved, cancelled) stay in: a
+    // decision is made on the request as sent, so that it is the same
+    // whichever arrived first; what is booked (busy time) is derived from
+    // what is stored, without them.
     if inst.is_master() {
-        let mut own: std::collections::HashSet<Instance> = scope.overrides(method, &uid);
-        let stored_own = view.occurrences(ctx.user, &uid)?;
-        let gone = superseded_occurrences(obj, false, &stored_own, &own);
-        own.extend(stored_own.into_iter().map(|s| s.instance).filter(|i| !gone.contains(i)));
+        let own = scope.overrides(method, &uid);
         booking.occurrences.retain(|o| !own.contains(&Instance::Occurrence(o.rid.clone())));
     }
-
     let calls = scheduling_functions(ctx.prefs);
     let decision = match (&calls, booking.truncated) {
         (Err(e), _) => Decision {
