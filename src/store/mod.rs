@@ -9,6 +9,7 @@
 //! (SQLite: `BEGIN IMMEDIATE`), so that a message's effects are applied
 //! atomically and committed durably before the agent reports success.
 
+pub mod memory;
 pub mod sqlite;
 mod types;
 
