@@ -3,15 +3,14 @@
 //! change stamps, transactions), for unit tests of the scheduling engine
 //! and fast in-process property tests. No I/O.
 //!
-//! The committed state is an immutable `Arc<State>` whose tables are each
-//! behind their own `Arc` (copy-on-write):
-//! - a read transaction takes the committed `Arc` at its first statement
+//! The committed state is a [`State`] of persistent maps (`imbl`), which
+//! clones in O(1) and changes in O(log n) without disturbing its clones:
+//! - a read transaction clones the committed state at its first statement
 //!   (like SQLite's deferred transactions) and is a snapshot from then on;
 //! - a write transaction takes the writer lock (like `BEGIN IMMEDIATE`,
-//!   waiting up to the busy timeout), works on its own copy and copies
-//!   only the tables it changes; commit installs its copy, dropping it
-//!   without commit forgets the copy (a rollback);
-//! - a savepoint is one more `Arc` of the working copy;
+//!   waiting up to the busy timeout) and works on its own clone; commit
+//!   installs it, dropping it without commit forgets it (a rollback);
+//! - a savepoint is one more clone of the working state;
 //! - [`MemStore::deep_clone`] forks the whole store in O(1).
 //!
 //! `Clone` gives another handle on the *same* store (another connection);
@@ -58,7 +57,7 @@ struct Committed {
     /// Grows with every commit that changed something; a read transaction
     /// that starts writing checks its snapshot is still the latest.
     version: u64,
-    state: Arc<State>,
+    state: State,
     /// The thread whose write transaction is open, if any.
     writer: Option<ThreadId>,
 }
@@ -67,7 +66,7 @@ struct Committed {
 #[derive(Clone)]
 struct Snapshot {
     version: u64,
-    state: Arc<State>,
+    state: State,
 }
 
 impl Default for MemStore {
@@ -85,10 +84,10 @@ impl MemStore {
     /// An empty store whose writers wait at most `busy_timeout` for the
     /// writer lock held on another thread.
     pub fn with_busy_timeout(busy_timeout: Duration) -> MemStore {
-        MemStore::from_state(Arc::new(State::default()), busy_timeout)
+        MemStore::from_state(State::default(), busy_timeout)
     }
 
-    fn from_state(state: Arc<State>, busy_timeout: Duration) -> MemStore {
+    fn from_state(state: State, busy_timeout: Duration) -> MemStore {
         MemStore {
             shared: Arc::new(Shared {
                 committed: Mutex::new(Committed { version: 0, state, writer: None }),
@@ -99,10 +98,10 @@ impl MemStore {
     }
 
     /// An independent store holding what this one has committed (open
-    /// transactions are not included). O(1): tables are shared until
-    /// either store changes them.
+    /// transactions are not included). O(1): the maps share their nodes
+    /// until either store changes them.
     pub fn deep_clone(&self) -> MemStore {
-        let state = Arc::clone(&self.shared.lock().state);
+        let state = self.shared.lock().state.clone();
         MemStore::from_state(state, self.shared.busy_timeout)
     }
 }
@@ -116,7 +115,7 @@ impl Shared {
 
     fn snapshot(&self) -> Snapshot {
         let c = self.lock();
-        Snapshot { version: c.version, state: Arc::clone(&c.state) }
+        Snapshot { version: c.version, state: c.state.clone() }
     }
 
     /// Takes the writer lock, waiting up to the busy timeout while another
@@ -162,7 +161,7 @@ impl Store for MemStore {
     fn write(&mut self) -> InfraResult<Box<dyn StoreTx + '_>> {
         let view = {
             let c = self.shared.acquire_writer()?;
-            Snapshot { version: c.version, state: Arc::clone(&c.state) }
+            Snapshot { version: c.version, state: c.state.clone() }
         };
         Ok(Box::new(tx::MemTx::writer(&self.shared, view)))
     }

@@ -1,6 +1,11 @@
-//! The tables of a [`super::MemStore`], each behind its own `Arc` so that a
-//! transaction copies only the tables it changes, and the free/busy
-//! collection type with its time index. No I/O.
+//! The tables of a [`super::MemStore`] and the free/busy collection type
+//! with its time index. No I/O.
+//!
+//! Tables are persistent ordered maps (`imbl::OrdMap`, a B-tree whose
+//! nodes are shared between copies): cloning a [`State`] costs O(1), and a
+//! change copies only the path to what it changes, O(log n). Snapshots,
+//! savepoints and forks are clones. Maps are ordered as SQLite's `ORDER BY`
+//! orders (binary collation = byte order), so listings need no sorting.
 //!
 //! Times are kept as whole UTC seconds, as the SQLite backend stores them,
 //! so that what comes back is what SQLite would return.
@@ -8,61 +13,53 @@
 use crate::freebusy::BusyPeriod;
 use crate::store::{DecisionRecord, Processed, RunRecord, StoredObject};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use imbl::{OrdMap, OrdSet};
 
 /// (owner, kind, other) of a free/busy collection, as `FbSet::key`.
 pub(super) type SetKey = (String, String, String);
 
 /// One user's objects: (uid, rid) → object.
-type Objects = BTreeMap<(String, String), StoredObject>;
+type Objects = OrdMap<(String, String), StoredObject>;
 
 /// (user, uid, rid) of an event occurrence.
-type Occurrence = (String, String, String);
+pub(super) type Occurrence = (String, String, String);
 
 /// One user's queue: (uid, rid, kind).
-type Queue = BTreeSet<(String, String, String)>;
+type Queue = OrdSet<(String, String, String)>;
 
-/// Everything a store holds. Maps are ordered so that listings come out in
-/// the order SQLite's `ORDER BY` gives (binary collation = byte order).
+/// Everything a store holds.
 #[derive(Clone, Default)]
 pub(super) struct State {
     /// uri → kind.
-    pub users: Arc<BTreeMap<String, String>>,
+    pub users: OrdMap<String, String>,
     /// user → name → value.
-    pub prefs: Arc<BTreeMap<String, BTreeMap<String, String>>>,
+    pub prefs: OrdMap<String, OrdMap<String, String>>,
     /// user → (uid, rid) → object.
-    pub objects: Arc<BTreeMap<String, Objects>>,
+    pub objects: OrdMap<String, Objects>,
     /// (user, uid, rid) → attendee → text.
-    pub counters: Arc<BTreeMap<Occurrence, BTreeMap<String, String>>>,
+    pub counters: OrdMap<Occurrence, OrdMap<String, String>>,
     /// user → (uid, rid, kind).
-    pub requests: Arc<BTreeMap<String, Queue>>,
+    pub requests: OrdMap<String, Queue>,
     /// Free/busy collections; a collection is created by its first period.
-    pub fb: Arc<BTreeMap<SetKey, Arc<PeriodSet>>>,
+    pub fb: OrdMap<SetKey, PeriodSet>,
     /// owner → change stamp of its own free/busy and offers.
-    pub fb_changes: Arc<BTreeMap<String, i64>>,
+    pub fb_changes: OrdMap<String, i64>,
     /// Insertion counter of periods (orders periods with equal starts).
     pub next_period: u64,
     /// owner → (uid, rid); owners without providers are absent.
-    pub providers: Arc<BTreeMap<String, BTreeSet<(String, String)>>>,
+    pub providers: OrdMap<String, OrdSet<(String, String)>>,
     /// owner → horizon (UTC seconds).
-    pub horizons: Arc<BTreeMap<String, i64>>,
+    pub horizons: OrdMap<String, i64>,
     /// id → run record.
-    pub runs: Arc<BTreeMap<i64, RunRecord>>,
+    pub runs: OrdMap<i64, RunRecord>,
     /// (message key, recipient, agent) → marker.
-    pub processed: Arc<BTreeMap<(String, String, String), Processed>>,
+    pub processed: OrdMap<(String, String, String), Processed>,
     /// (resource, id) → decision.
-    pub decisions: Arc<BTreeMap<(String, i64), DecisionRecord>>,
+    pub decisions: OrdMap<(String, i64), DecisionRecord>,
     /// The highest decision id given out (decisions are never deleted).
     pub last_decision: i64,
     /// ns → key → value.
-    pub kv: Arc<BTreeMap<String, BTreeMap<String, String>>>,
-}
-
-/// The table behind `a` for changing, copied first if a snapshot or a
-/// savepoint still shares it.
-pub(super) fn m<T: Clone>(a: &mut Arc<T>) -> &mut T {
-    Arc::make_mut(a)
+    pub kv: OrdMap<String, OrdMap<String, String>>,
 }
 
 /// UTC seconds, as stored.
@@ -85,12 +82,25 @@ fn normalised(p: &BusyPeriod) -> BusyPeriod {
     }
 }
 
+/// Removes the entries of `map` that `gone` selects; returns how many.
+/// (`OrdMap` has no `retain`: the keys are collected, then removed.)
+pub(super) fn remove_where<K: Ord + Clone, V: Clone>(
+    map: &mut OrdMap<K, V>,
+    mut gone: impl FnMut(&K, &V) -> bool,
+) -> usize {
+    let keys: Vec<K> = map.iter().filter(|(k, v)| gone(k, v)).map(|(k, _)| k.clone()).collect();
+    for k in &keys {
+        map.remove(k);
+    }
+    keys.len()
+}
+
 /// The periods of one collection, indexed by start.
 #[derive(Clone, Default)]
 pub(super) struct PeriodSet {
     /// (start seconds, insertion number) → period: start order, and among
     /// equal starts the order of insertion (SQLite's row id order).
-    by_start: BTreeMap<(i64, u64), BusyPeriod>,
+    by_start: OrdMap<(i64, u64), BusyPeriod>,
     /// The longest `end - start` ever added, in seconds: an overlap query
     /// starts its scan that far before the window (it may only grow).
     longest: i64,
@@ -132,9 +142,7 @@ impl PeriodSet {
 
     /// Removes the periods `gone` selects; returns how many.
     pub fn remove_where(&mut self, mut gone: impl FnMut(&BusyPeriod) -> bool) -> usize {
-        let before = self.by_start.len();
-        self.by_start.retain(|_, p| !gone(p));
-        before - self.by_start.len()
+        remove_where(&mut self.by_start, |_, p| gone(p))
     }
 }
 
@@ -145,10 +153,10 @@ pub(super) fn stamped(kind: &str) -> bool {
 }
 
 /// Moves `owner`'s change stamp on by `n` changed periods.
-pub(super) fn bump(changes: &mut Arc<BTreeMap<String, i64>>, owner: &str, kind: &str, n: usize) {
+pub(super) fn bump(changes: &mut OrdMap<String, i64>, owner: &str, kind: &str, n: usize) {
     if n > 0 && stamped(kind) {
         let n = i64::try_from(n).unwrap_or(i64::MAX);
-        let stamp = m(changes).entry(owner.to_string()).or_insert(0);
+        let stamp = changes.entry(owner.to_string()).or_insert(0);
         *stamp = stamp.saturating_add(n);
     }
 }

@@ -2,7 +2,7 @@
 //! the SQL statement of `store::sqlite::tx` it stands for (noted where the
 //! correspondence is not obvious). No I/O.
 
-use super::state::{PeriodSet, SetKey, State, bump, from_ts, m, ts};
+use super::state::{PeriodSet, SetKey, State, bump, from_ts, remove_where, ts};
 use super::{Shared, Snapshot};
 use crate::error::{InfraError, InfraResult};
 use crate::freebusy::{BusyPeriod, FbSet};
@@ -12,28 +12,35 @@ use crate::store::{
 };
 use chrono::{DateTime, Utc};
 use std::cell::OnceCell;
-use std::sync::Arc;
 
 pub(super) struct MemTx<'s> {
     shared: &'s Shared,
     /// What this transaction sees and changes; a read transaction takes it
     /// at its first statement.
     view: OnceCell<Snapshot>,
-    /// Working copies at each open savepoint, innermost last.
-    savepoints: Vec<Arc<State>>,
+    /// Working states at each open savepoint, innermost last.
+    savepoints: Vec<State>,
     /// Whether this transaction holds the writer lock.
     writer: bool,
+    /// Whether it changed its state (then commit installs it).
+    dirty: bool,
 }
 
 impl<'s> MemTx<'s> {
     /// A write transaction; the caller took the writer lock.
     pub(super) fn writer(shared: &'s Shared, view: Snapshot) -> Self {
-        MemTx { shared, view: OnceCell::from(view), savepoints: Vec::new(), writer: true }
+        MemTx {
+            shared,
+            view: OnceCell::from(view),
+            savepoints: Vec::new(),
+            writer: true,
+            dirty: false,
+        }
     }
 
     /// A read transaction (deferred: no snapshot yet).
     pub(super) fn reader(shared: &'s Shared) -> Self {
-        MemTx { shared, view: OnceCell::new(), savepoints: Vec::new(), writer: false }
+        MemTx { shared, view: OnceCell::new(), savepoints: Vec::new(), writer: false, dirty: false }
     }
 
     fn view(&self) -> &Snapshot {
@@ -51,7 +58,7 @@ impl<'s> MemTx<'s> {
     fn st_mut(&mut self) -> InfraResult<&mut State> {
         if !self.writer {
             let c = self.shared.acquire_writer()?;
-            let latest = Snapshot { version: c.version, state: Arc::clone(&c.state) };
+            let latest = Snapshot { version: c.version, state: c.state.clone() };
             drop(c);
             match self.view.get() {
                 Some(v) if v.version != latest.version => {
@@ -68,8 +75,9 @@ impl<'s> MemTx<'s> {
             self.writer = true;
         }
         self.view();
+        self.dirty = true;
         match self.view.get_mut() {
-            Some(v) => Ok(Arc::make_mut(&mut v.state)),
+            Some(v) => Ok(&mut v.state),
             None => Err(InfraError::Internal("memory store: transaction without a view".into())),
         }
     }
@@ -88,8 +96,8 @@ impl<'s> MemTx<'s> {
             return Ok(0);
         }
         let State { fb, fb_changes, .. } = self.st_mut()?;
-        let Some(periods) = m(fb).get_mut(&key) else { return Ok(0) };
-        let n = f(Arc::make_mut(periods));
+        let Some(periods) = fb.get_mut(&key) else { return Ok(0) };
+        let n = f(periods);
         bump(fb_changes, &key.0, &key.1, n);
         Ok(n)
     }
@@ -130,12 +138,12 @@ fn next_id(last: Option<i64>) -> i64 {
 impl StoreTx for MemTx<'_> {
     fn commit(mut self: Box<Self>) -> InfraResult<()> {
         if self.writer {
-            if let Some(view) = self.view.get() {
+            if self.dirty
+                && let Some(view) = self.view.take()
+            {
                 let mut c = self.shared.lock();
-                if !Arc::ptr_eq(&c.state, &view.state) {
-                    c.state = Arc::clone(&view.state);
-                    c.version += 1;
-                }
+                c.state = view.state;
+                c.version += 1;
             }
             self.writer = false;
             self.shared.release_writer();
@@ -144,7 +152,7 @@ impl StoreTx for MemTx<'_> {
     }
 
     fn savepoint(&mut self) -> InfraResult<()> {
-        let at = Arc::clone(&self.view().state);
+        let at = self.view().state.clone();
         self.savepoints.push(at);
         Ok(())
     }
@@ -168,7 +176,7 @@ impl StoreTx for MemTx<'_> {
         match self.st().users.get(uri) {
             Some(k) if !k.is_empty() || kind.is_empty() => Ok(()),
             _ => {
-                m(&mut self.st_mut()?.users).insert(uri.to_string(), kind.to_string());
+                self.st_mut()?.users.insert(uri.to_string(), kind.to_string());
                 Ok(())
             }
         }
@@ -180,17 +188,17 @@ impl StoreTx for MemTx<'_> {
 
     fn delete_user(&mut self, uri: &str) -> InfraResult<()> {
         let st = self.st_mut()?;
-        m(&mut st.users).remove(uri);
-        m(&mut st.prefs).remove(uri);
-        m(&mut st.objects).remove(uri);
-        m(&mut st.counters).retain(|(user, _, _), _| user != uri);
-        m(&mut st.requests).remove(uri);
-        m(&mut st.providers).remove(uri);
-        m(&mut st.horizons).remove(uri);
+        st.users.remove(uri);
+        st.prefs.remove(uri);
+        st.objects.remove(uri);
+        remove_where(&mut st.counters, |(user, _, _), _| user == uri);
+        st.requests.remove(uri);
+        st.providers.remove(uri);
+        st.horizons.remove(uri);
         // Every collection the user owns, each period removal moving the stamp.
         let owned: Vec<_> = st.fb.keys().filter(|(owner, _, _)| owner == uri).cloned().collect();
         for key in owned {
-            if let Some(periods) = m(&mut st.fb).remove(&key) {
+            if let Some(periods) = st.fb.remove(&key) {
                 bump(&mut st.fb_changes, &key.0, &key.1, periods.len());
             }
         }
@@ -211,7 +219,8 @@ impl StoreTx for MemTx<'_> {
     }
 
     fn set_pref(&mut self, user: &str, name: &str, value: &str) -> InfraResult<()> {
-        m(&mut self.st_mut()?.prefs)
+        self.st_mut()?
+            .prefs
             .entry(user.to_string())
             .or_default()
             .insert(name.to_string(), value.to_string());
@@ -222,9 +231,11 @@ impl StoreTx for MemTx<'_> {
         if self.pref(user, name)?.is_none() {
             return Ok(false);
         }
-        let prefs = m(&mut self.st_mut()?.prefs);
+        let prefs = &mut self.st_mut()?.prefs;
         let removed = prefs.get_mut(user).and_then(|p| p.remove(name)).is_some();
-        prefs.retain(|_, p| !p.is_empty());
+        if prefs.get(user).is_some_and(|p| p.is_empty()) {
+            prefs.remove(user);
+        }
         Ok(removed)
     }
 
@@ -238,7 +249,8 @@ impl StoreTx for MemTx<'_> {
         obj: &StoredObject,
         _now: DateTime<Utc>,
     ) -> InfraResult<()> {
-        m(&mut self.st_mut()?.objects)
+        self.st_mut()?
+            .objects
             .entry(user.to_string())
             .or_default()
             .insert(k2(&obj.uid, &obj.rid), obj.clone());
@@ -249,7 +261,7 @@ impl StoreTx for MemTx<'_> {
         if self.object(user, uid, rid)?.is_none() {
             return Ok(());
         }
-        let objects = m(&mut self.st_mut()?.objects);
+        let objects = &mut self.st_mut()?.objects;
         if let Some(o) = objects.get_mut(user) {
             o.remove(&k2(uid, rid));
             if o.is_empty() {
@@ -274,9 +286,9 @@ impl StoreTx for MemTx<'_> {
         if self.recurrences(user, uid)?.is_empty() {
             return Ok(());
         }
-        let objects = m(&mut self.st_mut()?.objects);
+        let objects = &mut self.st_mut()?.objects;
         if let Some(o) = objects.get_mut(user) {
-            o.retain(|(u, r), _| u != uid || r.is_empty());
+            remove_where(o, |(u, r), _| u == uid && !r.is_empty());
             if o.is_empty() {
                 objects.remove(user);
             }
@@ -301,7 +313,8 @@ impl StoreTx for MemTx<'_> {
         attendee: &str,
         text: &str,
     ) -> InfraResult<()> {
-        m(&mut self.st_mut()?.counters)
+        self.st_mut()?
+            .counters
             .entry(k3(user, uid, rid))
             .or_default()
             .insert(attendee.to_string(), text.to_string());
@@ -328,7 +341,7 @@ impl StoreTx for MemTx<'_> {
         if !self.st().counters.contains_key(&key) {
             return Ok(());
         }
-        let counters = m(&mut self.st_mut()?.counters);
+        let counters = &mut self.st_mut()?.counters;
         match attendee {
             None => {
                 counters.remove(&key);
@@ -346,10 +359,7 @@ impl StoreTx for MemTx<'_> {
     }
 
     fn queue_request(&mut self, user: &str, uid: &str, rid: &str, kind: &str) -> InfraResult<()> {
-        m(&mut self.st_mut()?.requests)
-            .entry(user.to_string())
-            .or_default()
-            .insert(k3(uid, rid, kind));
+        self.st_mut()?.requests.entry(user.to_string()).or_default().insert(k3(uid, rid, kind));
         Ok(())
     }
 
@@ -363,9 +373,16 @@ impl StoreTx for MemTx<'_> {
         if !self.st().requests.contains_key(user) {
             return Ok(());
         }
-        let requests = m(&mut self.st_mut()?.requests);
+        let requests = &mut self.st_mut()?.requests;
         if let Some(q) = requests.get_mut(user) {
-            q.retain(|(u, r, k)| !(u == uid && r == rid && kind.is_none_or(|kind| k == kind)));
+            let gone: Vec<_> = q
+                .iter()
+                .filter(|(u, r, k)| u == uid && r == rid && kind.is_none_or(|kind| k == kind))
+                .cloned()
+                .collect();
+            for entry in &gone {
+                q.remove(entry);
+            }
             if q.is_empty() {
                 requests.remove(user);
             }
@@ -429,7 +446,7 @@ impl StoreTx for MemTx<'_> {
         }
         let key = set_key(set);
         let State { fb, fb_changes, next_period, .. } = self.st_mut()?;
-        let ps = Arc::make_mut(m(fb).entry(key.clone()).or_default());
+        let ps = fb.entry(key.clone()).or_default();
         for p in periods {
             ps.insert(*next_period, p);
             *next_period += 1;
@@ -482,8 +499,8 @@ impl StoreTx for MemTx<'_> {
         let State { fb, fb_changes, .. } = self.st_mut()?;
         let mut total = 0;
         for key in sets {
-            if let Some(ps) = m(fb).get_mut(&key) {
-                let n = Arc::make_mut(ps).remove_where(|p| ts(p.end) < before);
+            if let Some(ps) = fb.get_mut(&key) {
+                let n = ps.remove_where(|p| ts(p.end) < before);
                 bump(fb_changes, &key.0, &key.1, n);
                 total += n;
             }
@@ -518,7 +535,7 @@ impl StoreTx for MemTx<'_> {
     }
 
     fn add_provider(&mut self, owner: &str, uid: &str, rid: &str) -> InfraResult<()> {
-        m(&mut self.st_mut()?.providers).entry(owner.to_string()).or_default().insert(k2(uid, rid));
+        self.st_mut()?.providers.entry(owner.to_string()).or_default().insert(k2(uid, rid));
         Ok(())
     }
 
@@ -527,7 +544,7 @@ impl StoreTx for MemTx<'_> {
         if !self.st().providers.get(owner).is_some_and(|p| p.contains(&key)) {
             return Ok(());
         }
-        let providers = m(&mut self.st_mut()?.providers);
+        let providers = &mut self.st_mut()?.providers;
         if let Some(p) = providers.get_mut(owner) {
             p.remove(&key);
             // SELECT DISTINCT owner FROM providers: an owner with none left is gone.
@@ -551,12 +568,12 @@ impl StoreTx for MemTx<'_> {
     }
 
     fn set_provider_horizon(&mut self, owner: &str, until: DateTime<Utc>) -> InfraResult<()> {
-        m(&mut self.st_mut()?.horizons).insert(owner.to_string(), ts(until));
+        self.st_mut()?.horizons.insert(owner.to_string(), ts(until));
         Ok(())
     }
 
     fn add_run(&mut self, run: &RunRecord) -> InfraResult<()> {
-        let runs = m(&mut self.st_mut()?.runs);
+        let runs = &mut self.st_mut()?.runs;
         let id = next_id(runs.keys().next_back().copied());
         runs.insert(id, RunRecord { id, ..run.clone() });
         Ok(())
@@ -589,10 +606,7 @@ impl StoreTx for MemTx<'_> {
         if !self.st().runs.values().any(|r| r.started < before) {
             return Ok(0);
         }
-        let runs = m(&mut self.st_mut()?.runs);
-        let n = runs.len();
-        runs.retain(|_, r| r.started >= before);
-        Ok(n - runs.len())
+        Ok(remove_where(&mut self.st_mut()?.runs, |_, r| r.started < before))
     }
 
     fn processed(&self, key: &str, recipient: &str, agent: &str) -> InfraResult<Option<Processed>> {
@@ -600,8 +614,7 @@ impl StoreTx for MemTx<'_> {
     }
 
     fn put_processed(&mut self, p: &Processed) -> InfraResult<()> {
-        m(&mut self.st_mut()?.processed)
-            .insert(k3(&p.message_key, &p.recipient, &p.agent), p.clone());
+        self.st_mut()?.processed.insert(k3(&p.message_key, &p.recipient, &p.agent), p.clone());
         Ok(())
     }
 
@@ -616,7 +629,7 @@ impl StoreTx for MemTx<'_> {
         if !self.st().processed.contains_key(&key) {
             return Ok(());
         }
-        if let Some(p) = m(&mut self.st_mut()?.processed).get_mut(&key) {
+        if let Some(p) = self.st_mut()?.processed.get_mut(&key) {
             // Never lowered; sent once all of the outbox went out.
             p.sent_count = p.sent_count.max(count);
             p.sent = p.sent || p.sent_count >= p.outbox.len();
@@ -629,17 +642,14 @@ impl StoreTx for MemTx<'_> {
         if !self.st().processed.values().any(|p| p.at < before) {
             return Ok(0);
         }
-        let processed = m(&mut self.st_mut()?.processed);
-        let n = processed.len();
-        processed.retain(|_, p| p.at >= before);
-        Ok(n - processed.len())
+        Ok(remove_where(&mut self.st_mut()?.processed, |_, p| p.at < before))
     }
 
     fn add_decision(&mut self, d: &DecisionRecord) -> InfraResult<()> {
         let st = self.st_mut()?;
         let id = next_id(Some(st.last_decision));
         st.last_decision = id;
-        m(&mut st.decisions).insert((d.resource.clone(), id), DecisionRecord { id, ..d.clone() });
+        st.decisions.insert((d.resource.clone(), id), DecisionRecord { id, ..d.clone() });
         Ok(())
     }
 
@@ -662,7 +672,8 @@ impl StoreTx for MemTx<'_> {
     }
 
     fn kv_put(&mut self, ns: &str, key: &str, value: &str) -> InfraResult<()> {
-        m(&mut self.st_mut()?.kv)
+        self.st_mut()?
+            .kv
             .entry(ns.to_string())
             .or_default()
             .insert(key.to_string(), value.to_string());
@@ -673,15 +684,17 @@ impl StoreTx for MemTx<'_> {
         if self.kv_get(ns, key)?.is_none() {
             return Ok(false);
         }
-        let kv = m(&mut self.st_mut()?.kv);
+        let kv = &mut self.st_mut()?.kv;
         let removed = kv.get_mut(ns).and_then(|n| n.remove(key)).is_some();
-        kv.retain(|_, n| !n.is_empty());
+        if kv.get(ns).is_some_and(|n| n.is_empty()) {
+            kv.remove(ns);
+        }
         Ok(removed)
     }
 
     fn kv_list(&self, ns: &str, prefix: &str) -> InfraResult<Vec<(String, String)>> {
         let Some(n) = self.st().kv.get(ns) else { return Ok(Vec::new()) };
-        Ok(n.range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
+        Ok(n.range::<_, str>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
             .take_while(|(k, _)| k.starts_with(prefix))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect())
