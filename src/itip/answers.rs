@@ -112,7 +112,10 @@ pub fn apply_recorded(
         match newest.iter_mut().find(|n| n.attendee == r.attendee) {
             // The newer answer wins; at the same version the one about this
             // instance is the more specific.
-            Some(n) if (version(r), r.instance == *instance) > (version(n), n.instance == *instance) => {
+            Some(n)
+                if (version(r), r.instance == *instance)
+                    > (version(n), n.instance == *instance) =>
+            {
                 *n = r
             }
             Some(_) => {}
@@ -121,7 +124,8 @@ pub fn apply_recorded(
     }
     let mut merged = Vec::new();
     for r in newest {
-        let (Some(a), Some(answer)) = (CalAddress::parse(&r.attendee), Object::from_stored(&r.text))
+        let (Some(a), Some(answer)) =
+            (CalAddress::parse(&r.attendee), Object::from_stored(&r.text))
         else {
             continue;
         };
@@ -141,9 +145,9 @@ pub fn with_fresh(records: &[ReplyRecord], fresh: &[ReplyRecord]) -> Vec<ReplyRe
     let mut out: Vec<ReplyRecord> = records
         .iter()
         .filter(|r| {
-            !fresh.iter().any(|f| {
-                f.instance == r.instance && f.attendee == r.attendee && f.kind == r.kind
-            })
+            !fresh
+                .iter()
+                .any(|f| f.instance == r.instance && f.attendee == r.attendee && f.kind == r.kind)
         })
         .cloned()
         .collect();

@@ -2,14 +2,22 @@
 //! counter-proposals, the request queue, free/busy collections (own,
 //! others', offers, quota journals), free/busy providers, preferences, run
 //! records, processed-message markers with their outbox, and resource
-//! decisions. [`sqlite`] implements it; a PostgreSQL backend implements the
-//! same two traits. This module performs no I/O itself.
+//! decisions. [`sqlite`] implements it; [`memory`] implements it in memory
+//! for tests; a PostgreSQL backend implements the same two traits; every
+//! backend passes `conformance` (tests only). This module performs no I/O
+//! itself.
 //!
 //! Every write happens inside one [`StoreTx`] opened with [`Store::write`]
 //! (SQLite: `BEGIN IMMEDIATE`), so that a message's effects are applied
 //! atomically and committed durably before the agent reports success.
 
+#[cfg(any(test, feature = "conformance"))]
+#[doc(hidden)]
+pub mod conformance;
+pub mod memory;
 pub mod sqlite;
+#[cfg(test)]
+mod tests_conformance;
 mod types;
 
 pub use types::*;

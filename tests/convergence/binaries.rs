@@ -28,7 +28,12 @@ fn deliver_all(
             "-o".into(),
             r.to_string(),
         ];
-        let out = util::run(name, &args, raw.as_bytes(), &[("IMIP_AGENT_NOW", "20270301T090000Z".into())]);
+        let out = util::run(
+            name,
+            &args,
+            raw.as_bytes(),
+            &[("IMIP_AGENT_NOW", "20270301T090000Z".into())],
+        );
         assert_eq!(out.status, 0, "{label}: {}", out.stderr);
     }
     let mut w = World::new();

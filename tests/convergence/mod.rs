@@ -9,6 +9,7 @@
 //! In-process against the engine and applier (fast: `CONVERGENCE_STORIES`
 //! stories, default 300, each in `CONVERGENCE_PERMUTATIONS` orders,
 //! default 6); `binaries.rs` runs a smaller sample through the programs.
+#![allow(clippy::unwrap_used)]
 
 mod binaries;
 pub mod story;
@@ -35,8 +36,7 @@ impl World {
     pub fn new() -> World {
         let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 3, 1, 9, 0, 0).unwrap();
         let rt = Runtime::with_clock(Config::default(), Box::new(FixedClock(now))).unwrap();
-        let store =
-            Box::new(imip_agent::store::sqlite::SqliteStore::open_memory().unwrap()) as Box<dyn Store + Send>;
+        let store = Box::new(imip_agent::store::memory::MemStore::new()) as Box<dyn Store + Send>;
         World { rt, store }
     }
 
@@ -73,8 +73,11 @@ impl World {
         let mut out = String::new();
         let objects = tx.list_objects(u, None).unwrap();
         for o in &objects {
-            let mut lines: Vec<String> =
-                unfold(&o.text).split("\r\n").filter(|l| !l.is_empty()).map(str::to_string).collect();
+            let mut lines: Vec<String> = unfold(&o.text)
+                .split("\r\n")
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
             lines.sort();
             out.push_str(&format!(
                 "object [{}] {} {}\n",
@@ -96,7 +99,12 @@ impl World {
             .replies(u, story::UID)
             .unwrap()
             .into_iter()
-            .map(|r| format!("answer [{}] {} {:?} {} {:?}", r.instance, r.attendee, r.kind, r.sequence, r.dtstamp))
+            .map(|r| {
+                format!(
+                    "answer [{}] {} {:?} {} {:?}",
+                    r.instance, r.attendee, r.kind, r.sequence, r.dtstamp
+                )
+            })
             .collect();
         replies.sort();
         for r in replies {
@@ -106,7 +114,10 @@ impl World {
         let line = |p: &imip_agent::freebusy::BusyPeriod| {
             format!("{} {} {} {} {}", p.start, p.end, p.uid, p.rid, p.transp.as_str())
         };
-        let mut sets = vec![("busy".to_string(), FbSet::Own(u.into())), ("offer".into(), FbSet::Offers(u.into()))];
+        let mut sets = vec![
+            ("busy".to_string(), FbSet::Own(u.into())),
+            ("offer".into(), FbSet::Offers(u.into())),
+        ];
         for other in tx.other_sets(u).unwrap() {
             sets.push((format!("other {other}"), FbSet::Other { user: u.into(), other }));
         }
@@ -125,7 +136,10 @@ impl World {
 }
 
 /// The messages of a stream, in story order.
-fn stream(story: &[Message], s: Stream) -> Vec<(Program, &'static str, String, String, Option<String>)> {
+fn stream(
+    story: &[Message],
+    s: Stream,
+) -> Vec<(Program, &'static str, String, String, Option<String>)> {
     story
         .iter()
         .flat_map(|m| {
@@ -148,7 +162,11 @@ fn user_of(s: Stream) -> &'static str {
 /// Delivers a stream in the given order; returns the final snapshot.
 /// For the resource, checks after each delivery that no new ACCEPTED
 /// decision concerns an instance whose CANCEL was delivered before.
-fn run(msgs: &[(Program, &'static str, String, String, Option<String>)], order: &[usize], s: Stream) -> Result<String, String> {
+fn run(
+    msgs: &[(Program, &'static str, String, String, Option<String>)],
+    order: &[usize],
+    s: Stream,
+) -> Result<String, String> {
     let mut w = World::new();
     let mut cancelled: Vec<String> = Vec::new();
     let mut seen = 0;

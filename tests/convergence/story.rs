@@ -163,7 +163,12 @@ impl State {
         self.clock
     }
     fn invited(&self) -> Vec<(&'static str, &'static str)> {
-        vec![(ORGANISER, "ACCEPTED"), (VINCENT, "NEEDS-ACTION"), (ANNA, "NEEDS-ACTION"), (ROOM, "NEEDS-ACTION")]
+        vec![
+            (ORGANISER, "ACCEPTED"),
+            (VINCENT, "NEEDS-ACTION"),
+            (ANNA, "NEEDS-ACTION"),
+            (ROOM, "NEEDS-ACTION"),
+        ]
     }
     fn master(&self, stamp: DateTime<Utc>) -> Ev {
         Ev {
@@ -267,7 +272,8 @@ pub fn generate(rng: &mut Rng, max_steps: usize) -> Vec<Message> {
             1 if !live.is_empty() => {
                 let i = live[rng.below(live.len())];
                 let seq = st.moved.get(&i).map_or(st.master_seq, |m| m.0).max(st.master_seq) + 1;
-                let start = st.occurrence(i) + Duration::days(1) + Duration::hours(rng.below(3) as i64);
+                let start =
+                    st.occurrence(i) + Duration::days(1) + Duration::hours(rng.below(3) as i64);
                 st.moved.insert(i, (seq, start));
                 out.push(organiser_msg(
                     format!("REQUEST move #{i} seq {seq}"),
@@ -325,7 +331,10 @@ pub fn generate(rng: &mut Rng, max_steps: usize) -> Vec<Message> {
                 };
                 let ev = Ev { rid, seq, stamp, attendees: vec![(who, partstat)], ..Ev::default() };
                 out.push(answer_msg(
-                    format!("REPLY {who} {partstat} {} seq {seq}", rid.map(|r| t(&r)).unwrap_or_default()),
+                    format!(
+                        "REPLY {who} {partstat} {} seq {seq}",
+                        rid.map(|r| t(&r)).unwrap_or_default()
+                    ),
                     mail(who, &[ORGANISER], "REPLY", &[ev], n),
                 ));
             }
@@ -365,8 +374,16 @@ pub fn generate(rng: &mut Rng, max_steps: usize) -> Vec<Message> {
                 });
             }
             8 => {
-                let ev = Ev { seq: st.master_seq, stamp, attendees: vec![(ANNA, "NEEDS-ACTION")], ..Ev::default() };
-                out.push(answer_msg("REFRESH".into(), mail(ANNA, &[ORGANISER], "REFRESH", &[ev], n)));
+                let ev = Ev {
+                    seq: st.master_seq,
+                    stamp,
+                    attendees: vec![(ANNA, "NEEDS-ACTION")],
+                    ..Ev::default()
+                };
+                out.push(answer_msg(
+                    "REFRESH".into(),
+                    mail(ANNA, &[ORGANISER], "REFRESH", &[ev], n),
+                ));
             }
             _ if n + 1 >= steps && rng.chance(50) => {
                 st.master_seq += 1;
