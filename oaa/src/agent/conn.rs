@@ -7,7 +7,7 @@
 //! the reader task decodes frames and passes them to [`Inner::incoming`].
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -99,6 +99,7 @@ pub(crate) async fn open(
         backlog: backlog.clone(),
         budget: Budget::new(cfg.max_input_queue),
         tasks: Mutex::new(Vec::new()),
+        killed: AtomicBool::new(false),
         peer,
         charset,
         address,
@@ -155,6 +156,10 @@ async fn reader(
                     Ok(env) => {
                         trace!(agent = %inner.name, frame = %env.content, "received");
                         inner.incoming(env, f.len());
+                        if inner.killed.load(Ordering::Acquire) {
+                            // Closed for an overflowing backlog meanwhile.
+                            break 'outer;
+                        }
                     }
                     Err(e) => warn!(error = %e, "ignoring undecodable frame"),
                 },

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::sync::{mpsc, oneshot};
@@ -51,6 +51,8 @@ pub(crate) struct Inner {
     pub budget: Arc<Budget>,
     /// The reader and writer tasks, stopped when the output overflows.
     pub tasks: Mutex<Vec<AbortHandle>>,
+    /// Set once the connection was closed for an overflowing backlog.
+    pub killed: AtomicBool,
     /// The facilitator's socket address, for log lines.
     pub peer: SocketAddr,
     pub charset: Charset,
@@ -88,6 +90,9 @@ impl Inner {
     /// has let the output backlog reach its cap, closes the connection
     /// instead.
     fn queue(&self, env: &Envelope) -> bool {
+        if self.killed.load(Ordering::Acquire) {
+            return false;
+        }
         let mut out = Vec::with_capacity(128);
         env.encode_into(self.charset, &mut out);
         let n = out.len();
@@ -112,6 +117,9 @@ impl Inner {
 
     /// Ends the connection now, dropping unsent output.
     fn kill(&self) {
+        if self.killed.swap(true, Ordering::AcqRel) {
+            return;
+        }
         let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
         for t in tasks {
             t.abort();
