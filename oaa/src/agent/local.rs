@@ -6,8 +6,9 @@
 //! channel, counted in the connection's output backlog; a facilitator that
 //! lets the backlog reach its cap is not reading and the connection is
 //! closed. Forwarded requests wait for the handler within a byte budget;
-//! past it they are answered at once with no solutions. State sits behind a `std::sync::Mutex` that is never held
-//! across an await or a handler call.
+//! past it they are answered at once with no solutions. State sits behind
+//! a `std::sync::Mutex` that is never held across an await or a handler
+//! call.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

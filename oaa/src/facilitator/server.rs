@@ -10,8 +10,8 @@
 //! and TCP pushes back, and no peer can have more than that many requests
 //! ahead of another's), and encoded output waits in the connection's
 //! backlog (at most `max_output_queue` bytes; a peer that lets it fill up
-//! is not reading and is disconnected, with its queued input dropped). TCP_NODELAY is set because every message
-//! is a small request or reply.
+//! is not reading and is disconnected, with its queued input dropped).
+//! TCP_NODELAY is set because every message is a small request or reply.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
