@@ -7,7 +7,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::icl::{Limits, Term};
-use crate::wire::DEFAULT_MAX_FRAME;
+use crate::wire::{DEFAULT_MAX_FRAME, DEFAULT_MAX_INPUT_QUEUE, DEFAULT_MAX_OUTPUT_QUEUE};
 
 /// How an agent connects.
 #[derive(Clone, Debug)]
@@ -24,6 +24,13 @@ pub struct AgentConfig {
     pub limits: Limits,
     /// Largest accepted frame.
     pub max_frame: usize,
+    /// Bytes (on the wire) of requests handed to the handler and not yet
+    /// answered. A request that would exceed it is answered at once with
+    /// no solutions, so a facilitator cannot pile up unbounded work.
+    pub max_input_queue: usize,
+    /// Encoded bytes waiting to be written. When the facilitator lets more
+    /// pile up it is not reading, and the connection is closed.
+    pub max_output_queue: usize,
 }
 
 impl AgentConfig {
@@ -36,6 +43,8 @@ impl AgentConfig {
             connect_timeout: Duration::from_secs(10),
             limits: Limits::default(),
             max_frame: DEFAULT_MAX_FRAME,
+            max_input_queue: DEFAULT_MAX_INPUT_QUEUE,
+            max_output_queue: DEFAULT_MAX_OUTPUT_QUEUE,
         }
     }
 

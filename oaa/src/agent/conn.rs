@@ -2,11 +2,12 @@
 //! reader and writer tasks.
 //!
 //! Performs I/O. Outgoing frames are encoded by whoever sends them (any
-//! thread, no lock held) and handed to a writer task that coalesces them;
+//! thread, no lock held) and handed to a writer task that coalesces them
+//! and subtracts what it wrote from the connection's output [`Backlog`];
 //! the reader task decodes frames and passes them to [`Inner::incoming`].
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -15,6 +16,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 use tracing::{trace, warn};
 
+use super::budget::Budget;
 use super::config::{AgentConfig, AgentError};
 use super::handler::Handler;
 use super::local::{Inner, State};
@@ -23,7 +25,7 @@ use crate::logic::data::DataStore;
 use crate::logic::trigger::TriggerStore;
 use crate::protocol::params::get;
 use crate::protocol::{Msg, handshake};
-use crate::wire::{Charset, Envelope, FrameScanner};
+use crate::wire::{Backlog, Charset, Envelope, FrameScanner};
 
 /// Messages for the writer task.
 pub(crate) enum WriterMsg {
@@ -90,8 +92,15 @@ pub(crate) async fn open(
     let charset =
         if cfg.utf8 && handshake::wants_utf8(&info2) { Charset::Utf8 } else { Charset::Latin1 };
     let (tx, rx) = mpsc::unbounded_channel();
+    let backlog = Arc::new(Backlog::new(cfg.max_output_queue));
+    let peer = r.peer_addr()?;
     let inner = Arc::new(Inner {
         tx,
+        backlog: backlog.clone(),
+        budget: Budget::new(cfg.max_input_queue),
+        tasks: Mutex::new(Vec::new()),
+        killed: AtomicBool::new(false),
+        peer,
         charset,
         address,
         facilitator,
@@ -108,8 +117,9 @@ pub(crate) async fn open(
             closed: false,
         }),
     });
-    tokio::spawn(writer(w, rx));
-    tokio::spawn(reader(r, scanner, inner.clone(), cfg));
+    let writer = tokio::spawn(writer(w, rx, backlog)).abort_handle();
+    let reader = tokio::spawn(reader(r, scanner, inner.clone(), cfg)).abort_handle();
+    inner.tasks.lock().unwrap_or_else(|e| e.into_inner()).extend([reader, writer]);
     Ok(inner)
 }
 
@@ -145,7 +155,11 @@ async fn reader(
                 Ok(Some(f)) => match Envelope::decode(f, inner.charset, &cfg.limits) {
                     Ok(env) => {
                         trace!(agent = %inner.name, frame = %env.content, "received");
-                        inner.incoming(env);
+                        inner.incoming(env, f.len());
+                        if inner.killed.load(Ordering::Acquire) {
+                            // Closed for an overflowing backlog meanwhile.
+                            break 'outer;
+                        }
                     }
                     Err(e) => warn!(error = %e, "ignoring undecodable frame"),
                 },
@@ -164,7 +178,11 @@ async fn reader(
     inner.connection_lost();
 }
 
-async fn writer(mut w: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<WriterMsg>) {
+async fn writer(
+    mut w: OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<WriterMsg>,
+    backlog: Arc<Backlog>,
+) {
     let mut out = Vec::with_capacity(4096);
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
@@ -189,7 +207,12 @@ async fn writer(mut w: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<WriterMsg
             if w.write_all(&out).await.is_err() {
                 return;
             }
+            backlog.written(out.len());
             out.clear();
+            if out.capacity() > 1 << 20 {
+                // Do not keep a large buffer for the life of the connection.
+                out = Vec::with_capacity(4096);
+            }
         }
         if close {
             break;

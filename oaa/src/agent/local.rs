@@ -3,16 +3,23 @@
 //! procedure solvables, holding triggers and firing their actions.
 //!
 //! Performs no socket I/O itself: outgoing frames go to the writer task's
-//! channel. State sits behind a `std::sync::Mutex` that is never held
-//! across an await or a handler call.
+//! channel, counted in the connection's output backlog; a facilitator that
+//! lets the backlog reach its cap is not reading and the connection is
+//! closed. Forwarded requests wait for the handler within a byte budget;
+//! past it they are answered at once with no solutions. State sits behind
+//! a `std::sync::Mutex` that is never held across an await or a handler
+//! call.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, warn};
+use tokio::task::AbortHandle;
+use tracing::{debug, info, warn};
 
+use super::budget::{Budget, Take};
 use super::config::AgentError;
 use super::conn::WriterMsg;
 use super::handler::{Handler, Request};
@@ -24,7 +31,7 @@ use crate::logic::trigger::{Fired, TriggerKind, TriggerStore, action_parts};
 use crate::protocol::Msg;
 use crate::protocol::params::get;
 use crate::protocol::solvable::{Solvable, SolvableKind};
-use crate::wire::{Charset, Envelope};
+use crate::wire::{Backlog, Charset, Envelope};
 
 /// Mutable agent state.
 pub(crate) struct State {
@@ -39,6 +46,16 @@ pub(crate) struct State {
 /// Shared by every handle of one agent and its reader task.
 pub(crate) struct Inner {
     pub tx: mpsc::UnboundedSender<WriterMsg>,
+    /// Bytes queued for the writer (it subtracts what it wrote).
+    pub backlog: Arc<Backlog>,
+    /// Forwarded requests the handler has not answered.
+    pub budget: Arc<Budget>,
+    /// The reader and writer tasks, stopped when the output overflows.
+    pub tasks: Mutex<Vec<AbortHandle>>,
+    /// Set once the connection was closed for an overflowing backlog.
+    pub killed: AtomicBool,
+    /// The facilitator's socket address, for log lines.
+    pub peer: SocketAddr,
     pub charset: Charset,
     pub address: Term,
     pub facilitator: Term,
@@ -67,9 +84,48 @@ impl Inner {
     pub fn send(self: &Arc<Self>, msg: Msg) -> bool {
         let content = msg.to_term();
         self.check_comm(&content, "send");
+        self.queue(&Envelope::new(content))
+    }
+
+    /// Encodes and queues an event for the writer; when the facilitator
+    /// has let the output backlog reach its cap, closes the connection
+    /// instead.
+    fn queue(&self, env: &Envelope) -> bool {
+        if self.killed.load(Ordering::Acquire) {
+            return false;
+        }
         let mut out = Vec::with_capacity(128);
-        Envelope::new(content).encode_into(self.charset, &mut out);
-        self.tx.send(WriterMsg::Bytes(out)).is_ok()
+        env.encode_into(self.charset, &mut out);
+        let n = out.len();
+        if let Err(o) = self.backlog.try_add(n) {
+            warn!(
+                agent = %self.name,
+                peer = %self.peer,
+                queued = o.queued,
+                frame = o.frame,
+                cap = o.cap,
+                "closing connection: output backlog over the cap (facilitator not reading)"
+            );
+            self.kill();
+            return false;
+        }
+        if self.tx.send(WriterMsg::Bytes(out)).is_err() {
+            self.backlog.written(n);
+            return false;
+        }
+        true
+    }
+
+    /// Ends the connection now, dropping unsent output.
+    fn kill(&self) {
+        if self.killed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        for t in tasks {
+            t.abort();
+        }
+        self.connection_lost();
     }
 
     /// Sends a request and returns the receiver for its reply.
@@ -119,8 +175,8 @@ impl Inner {
         st.pending.clear();
     }
 
-    /// Dispatches one received event.
-    pub fn incoming(self: &Arc<Self>, env: Envelope) {
+    /// Dispatches one received event, which took `wire_len` bytes.
+    pub fn incoming(self: &Arc<Self>, env: Envelope, wire_len: usize) {
         let msg = Msg::from_term(&env.content);
         self.check_comm(&env.content, "receive");
         match msg {
@@ -132,7 +188,7 @@ impl Inner {
                     let _ = w.send(msg);
                 }
             }
-            Msg::Solve { id, goal, params } => self.answer(id, goal, params),
+            Msg::Solve { id, goal, params } => self.answer(id, goal, params, wire_len),
             Msg::UpdateData { id, mode, clause, params } => {
                 self.holder_update(id, mode, clause, params)
             }
@@ -184,9 +240,12 @@ impl Inner {
     }
 
     /// Answers a forwarded `ev_solve`: data solvables from the store,
-    /// procedure solvables through the handler; both when both match.
-    fn answer(self: &Arc<Self>, id: Term, goal: Term, params: Vec<Term>) {
-        let (data_sols, procedure) = {
+    /// procedure solvables through the handler; both when both match. A
+    /// request for the handler holds `wire_len` bytes of the budget until
+    /// answered; with the budget used up it is answered at once with the
+    /// data solutions only.
+    fn answer(self: &Arc<Self>, id: Term, goal: Term, params: Vec<Term>, wire_len: usize) {
+        let (data_sols, mut procedure) = {
             let st = self.lock();
             let matching: Vec<&Solvable> = st
                 .solvables
@@ -202,9 +261,35 @@ impl Inner {
                 matching.iter().find(|s| s.kind != SolvableKind::Data).map(|s| (*s).clone());
             (data, procedure)
         };
+        let held = match (&procedure, &self.handler) {
+            (Some(_), Some(_)) => match self.budget.take(wire_len) {
+                Take::Accepted { held, resumed } => {
+                    if let Some(n) = resumed {
+                        info!(agent = %self.name, refused = n, "accepting requests again");
+                    }
+                    Some(held)
+                }
+                Take::Refused { first } => {
+                    if first {
+                        warn!(
+                            agent = %self.name,
+                            peer = %self.peer,
+                            cap = self.budget.cap(),
+                            "unanswered requests over the cap: answering new ones with no \
+                             solutions until the handler catches up"
+                        );
+                    }
+                    procedure = None;
+                    None
+                }
+            },
+            _ => None,
+        };
         let reply = !no_reply(&params);
         let me = Arc::downgrade(self);
         let respond = move |mut sols: Vec<Term>, data: Vec<Term>| {
+            // Unanswered work until here.
+            let _held = held;
             if !reply {
                 return;
             }
@@ -310,9 +395,7 @@ impl Inner {
                 // nobody waits for and is dropped.
                 let id = self.new_id();
                 let msg = Msg::Solve { id: Term::Int(id), goal, params };
-                let mut out = Vec::with_capacity(128);
-                Envelope::new(msg.to_term()).encode_into(self.charset, &mut out);
-                let _ = self.tx.send(WriterMsg::Bytes(out));
+                self.queue(&Envelope::new(msg.to_term()));
             }
         }
     }

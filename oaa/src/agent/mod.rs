@@ -5,6 +5,7 @@
 //! for command-line programs.
 
 pub mod blocking;
+mod budget;
 pub mod client;
 pub mod config;
 mod conn;

@@ -11,7 +11,9 @@ use tracing::{error, info};
 
 use super::{EXIT_CONFIG, EXIT_TEMPFAIL, init_logging, load_secret};
 use crate::facilitator::{Facilitator, FacilitatorConfig, ServerError};
-use crate::wire::DEFAULT_MAX_FRAME;
+use crate::wire::{
+    DEFAULT_MAX_FRAME, DEFAULT_MAX_INPUT_FRAMES, DEFAULT_MAX_INPUT_QUEUE, DEFAULT_MAX_OUTPUT_QUEUE,
+};
 
 /// Runs an OAA-compatible facilitator (speaks the OAA 2.3.2 ICL/TCP
 /// protocol) that agents connect to, register solvables with, and ask to
@@ -37,9 +39,25 @@ struct Args {
     #[arg(long, value_name = "PATH", conflicts_with = "secret")]
     secret_file: Option<PathBuf>,
 
-    /// Largest accepted frame in bytes.
+    /// Largest accepted frame in bytes; also the largest reply sent (an
+    /// ev_solved over it keeps the solutions that fit).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME)]
     max_frame: usize,
+
+    /// Per connection: received bytes waiting to be handled. When they are
+    /// reached the connection is not read until the facilitator catches up.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_INPUT_QUEUE, value_parser = positive)]
+    max_input_queue: usize,
+
+    /// Per connection: received frames waiting to be handled (how many
+    /// requests of one agent can be ahead of another's).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_INPUT_FRAMES, value_parser = positive)]
+    max_input_frames: usize,
+
+    /// Per connection: encoded bytes waiting to be written. A peer that
+    /// lets more pile up is not reading and is disconnected.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_OUTPUT_QUEUE, value_parser = positive)]
+    max_output_queue: usize,
 
     /// Threads serving connections. The default, 1, runs everything on
     /// one thread: the facilitator's state lives in one task anyway, and
@@ -53,12 +71,30 @@ struct Args {
     log: String,
 }
 
+/// A count or size of at least 1.
+fn positive(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("expected a whole number of at least 1, got {s:?}")),
+    }
+}
+
 /// Entry point of `imip_facilitator`. Exit codes: 0 after a clean
 /// shutdown (Ctrl-C or SIGTERM), 78 for a configuration error (such as a
 /// non-loopback address without a secret), 75 when the address cannot be
 /// bound.
 pub fn facilitator_main() -> ExitCode {
-    let args = Args::parse();
+    facilitator_with_args(std::env::args_os())
+}
+
+/// `imip_facilitator` with explicit arguments (the first is the program
+/// name), e.g. for a test that runs the facilitator as a child process.
+pub fn facilitator_with_args<I, T>(argv: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let args = Args::parse_from(argv);
     init_logging(&args.log);
     let secret = match load_secret(args.secret, args.secret_file, "IMIP_FACILITATOR_SECRET") {
         Ok(s) => s,
@@ -71,6 +107,9 @@ pub fn facilitator_main() -> ExitCode {
         listen: args.listen,
         secret,
         max_frame: args.max_frame,
+        max_input_queue: args.max_input_queue,
+        max_input_frames: args.max_input_frames,
+        max_output_queue: args.max_output_queue,
         ..Default::default()
     };
     if let Err(e) = cfg.validate() {

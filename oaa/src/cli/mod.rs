@@ -8,7 +8,7 @@ mod facilitator;
 mod json;
 
 pub use ask::{ask_main, ask_with_args};
-pub use facilitator::facilitator_main;
+pub use facilitator::{facilitator_main, facilitator_with_args};
 pub use json::term_to_json;
 
 /// Exit code for a temporary failure (sysexits `EX_TEMPFAIL`).

@@ -23,7 +23,7 @@ use crate::logic::trigger::{TriggerKind, TriggerStore};
 use crate::protocol::handshake;
 use crate::protocol::params::{get, get_bool};
 use crate::protocol::solvable::Solvable;
-use crate::protocol::{Msg, address};
+use crate::protocol::{Msg, address, templates};
 use crate::wire::{Charset, Envelope};
 
 /// Static settings of a facilitator core.
@@ -332,11 +332,10 @@ impl Core {
         if name.functor().is_some() && !name.is("unknown", 0) {
             a.name = name;
         }
-        for s in parsed {
-            if overwrite {
-                a.solvables.retain(|o| o.template != s.template);
-            }
-            a.solvables.push(s);
+        if overwrite {
+            templates::overwrite(&mut a.solvables, parsed);
+        } else {
+            a.solvables.extend(parsed);
         }
     }
 
@@ -360,21 +359,14 @@ impl Core {
             for s in &old {
                 self.data.undeclare(&s.template);
             }
-            for s in new {
-                // Blackboards: data solvables held by the facilitator, which
-                // every client may read and write.
-                self.data.declare(s);
-            }
+            // Blackboards: data solvables held by the facilitator, which
+            // every client may read and write.
+            self.data.declare_all(new);
             return;
         }
         let Some(a) = self.agents.get_mut(&c) else { return };
-        for s in &old {
-            a.solvables.retain(|o| o.template != s.template);
-        }
-        for s in new {
-            a.solvables.retain(|o| o.template != s.template);
-            a.solvables.push(s);
-        }
+        templates::remove(&mut a.solvables, old.iter().map(|s| &s.template));
+        templates::overwrite(&mut a.solvables, new);
     }
 
     fn post_event(&mut self, c: ConnId, target: Option<Term>, event: Term) {

@@ -2,10 +2,13 @@
 //! delegates requests, holds blackboard data and triggers, plus a tokio TCP
 //! server ([`server`]) that feeds it.
 //!
-//! Only [`server`] performs I/O.
+//! Only [`server`] and its connection tasks perform I/O.
 
 pub mod builtins;
+mod conn;
 pub mod core;
+pub mod inbox;
+pub mod outbound;
 pub mod registry;
 pub mod server;
 pub mod solve;

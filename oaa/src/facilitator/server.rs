@@ -1,30 +1,40 @@
-//! The facilitator's tokio TCP server: accepts connections, splits byte
-//! streams into frames, and funnels everything through one task that owns
-//! the [`Core`].
+//! The facilitator's tokio TCP server: accepts connections and funnels
+//! their frames through one task that owns the [`Core`].
 //!
-//! Performs I/O (sockets, clock). Each connection has a reader task (frame
-//! scanning, decoding and parsing happen there, in parallel) and a writer
-//! task that coalesces queued frames into one write; the core task never
-//! touches a socket, so a slow agent cannot block anyone else. TCP_NODELAY
-//! is set because every message is a small request or reply.
+//! Performs I/O (sockets, clock). Each connection has a reader and a writer
+//! task (`conn`); the core task never touches a socket, so a slow agent
+//! cannot block anyone else. Frames are handled in the order they arrive.
+//! Memory per connection is bounded: received frames waiting for the core
+//! hold a share of the connection's input budget (`max_input_queue` bytes,
+//! `max_input_frames` frames; when it is used up the reader stops reading
+//! and TCP pushes back, and no peer can have more than that many requests
+//! ahead of another's), and encoded output waits in the connection's
+//! backlog (at most `max_output_queue` bytes; a peer that lets it fill up
+//! is not reading and is disconnected, with its queued input dropped).
+//! TCP_NODELAY is set because every message is a small request or reply.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use thiserror::Error;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::{AbortHandle, JoinHandle};
-use tracing::{debug, info, trace, warn};
+use tokio::task::JoinHandle;
+use tracing::{debug, info, warn};
 
+use super::conn::{self, ConnCfg, CoreMsg, Handle, WriterMsg};
 use super::core::{Core, CoreConfig, Input, Output};
+use super::outbound;
 use super::registry::ConnId;
 use crate::icl::Limits;
-use crate::protocol::{Msg, handshake};
-use crate::wire::{Charset, DEFAULT_MAX_FRAME, Envelope, FrameScanner};
+use crate::wire::{
+    DEFAULT_MAX_FRAME, DEFAULT_MAX_INPUT_FRAMES, DEFAULT_MAX_INPUT_QUEUE, DEFAULT_MAX_OUTPUT_QUEUE,
+    Envelope,
+};
+
+/// Work the core task does before it lets the runtime poll the sockets.
+const YIELD_AFTER: Duration = Duration::from_millis(1);
 
 /// Default port, as in the command line's default `127.0.0.1:3378`.
 pub const DEFAULT_PORT: u16 = 3378;
@@ -37,8 +47,18 @@ pub struct FacilitatorConfig {
     /// Shared secret clients must present as `password(P)`. Required when
     /// `listen` is not a loopback address.
     pub secret: Option<String>,
-    /// Largest accepted frame in bytes.
+    /// Largest accepted frame in bytes; also the largest `ev_solved` reply
+    /// sent (solutions beyond it are dropped).
     pub max_frame: usize,
+    /// Per connection: received bytes waiting for the core, beyond which
+    /// the connection is not read until the core catches up.
+    pub max_input_queue: usize,
+    /// Per connection: received frames waiting for the core, which bounds
+    /// how many requests of one peer can be ahead of another's.
+    pub max_input_frames: usize,
+    /// Per connection: encoded bytes waiting to be written, beyond which
+    /// the peer counts as not reading and is disconnected.
+    pub max_output_queue: usize,
     /// Limits on received terms.
     pub limits: Limits,
     /// Offer UTF-8 to peers that ask for it.
@@ -51,6 +71,9 @@ impl Default for FacilitatorConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
             secret: None,
             max_frame: DEFAULT_MAX_FRAME,
+            max_input_queue: DEFAULT_MAX_INPUT_QUEUE,
+            max_input_frames: DEFAULT_MAX_INPUT_FRAMES,
+            max_output_queue: DEFAULT_MAX_OUTPUT_QUEUE,
             limits: Limits::default(),
             utf8: true,
         }
@@ -83,18 +106,6 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-enum CoreMsg {
-    Opened(ConnId, mpsc::UnboundedSender<WriterMsg>, AbortHandle),
-    Frame(ConnId, Envelope),
-    Closed(ConnId),
-}
-
-enum WriterMsg {
-    Frame(Envelope),
-    Charset(Charset),
-    Close,
-}
-
 /// A running facilitator.
 pub struct Facilitator {
     local_addr: SocketAddr,
@@ -123,8 +134,8 @@ impl Facilitator {
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let (stop_tx, stop_rx) = oneshot::channel();
-        let core_task =
-            tokio::spawn(core_loop(Core::new(core_cfg, Instant::now(), unix_now()), rx, stop_rx));
+        let core = Core::new(core_cfg, Instant::now(), unix_now());
+        let core_task = tokio::spawn(core_loop(core, rx, stop_rx, cfg.max_frame));
         let accept_task = tokio::spawn(accept_loop(listener, tx, cfg));
         Ok(Facilitator { local_addr, stop: Some(stop_tx), core_task, accept_task })
     }
@@ -163,13 +174,21 @@ async fn accept_loop(
     tx: mpsc::UnboundedSender<CoreMsg>,
     cfg: FacilitatorConfig,
 ) {
+    let conn_cfg = ConnCfg {
+        max_frame: cfg.max_frame,
+        limits: cfg.limits,
+        utf8: cfg.utf8,
+        max_input_queue: cfg.max_input_queue,
+        max_input_frames: cfg.max_input_frames,
+        max_output_queue: cfg.max_output_queue,
+    };
     let mut next: ConnId = 1;
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
             Err(e) => {
                 warn!(error = %e, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
@@ -177,158 +196,156 @@ async fn accept_loop(
         next += 1;
         debug!(conn = id, %peer, "accepted");
         let _ = stream.set_nodelay(true);
-        let (r, w) = stream.into_split();
-        let (wtx, wrx) = mpsc::unbounded_channel();
-        tokio::spawn(writer(w, wrx));
-        let reader = tokio::spawn(reader(id, r, tx.clone(), cfg.clone()));
-        if tx.send(CoreMsg::Opened(id, wtx, reader.abort_handle())).is_err() {
+        let (handle, go) = conn::start(id, stream, peer, &conn_cfg, tx.clone());
+        if tx.send(CoreMsg::Opened(handle)).is_err() {
             return;
         }
+        let _ = go.send(());
     }
 }
 
-async fn reader(
-    id: ConnId,
-    mut r: OwnedReadHalf,
-    tx: mpsc::UnboundedSender<CoreMsg>,
-    cfg: FacilitatorConfig,
-) {
-    let mut scanner = FrameScanner::new(cfg.max_frame);
-    let mut charset = Charset::Latin1;
-    let mut handshake_seen = false;
-    let mut buf = vec![0u8; 64 * 1024];
-    'outer: loop {
-        let n = match r.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+/// The core task's state: the [`Core`] and every connection's handle.
+struct Pump {
+    core: Core,
+    conns: HashMap<ConnId, Handle>,
+    max_reply: usize,
+}
+
+impl Pump {
+    fn input(&mut self, msg: CoreMsg) {
+        let now = Instant::now();
+        let outputs = match msg {
+            CoreMsg::Opened(h) => {
+                let id = h.shared.id;
+                self.conns.insert(id, h);
+                self.core.handle(Input::Opened(id), now, unix_now())
+            }
+            CoreMsg::Frame(id, env, permit) => {
+                // Work queued by a connection that is gone is dropped unseen.
+                if self.conns.get(&id).is_none_or(|c| c.shared.inbox.is_closed()) {
+                    return;
+                }
+                let outputs = self.core.handle(Input::Frame(id, env), now, unix_now());
+                drop(permit);
+                outputs
+            }
+            CoreMsg::Closed(id) => {
+                let Some(c) = self.conns.remove(&id) else { return };
+                // Flush what was answered before the peer closed.
+                let _ = c.tx.send(WriterMsg::Close);
+                self.core.handle(Input::Closed(id), now, unix_now())
+            }
         };
-        scanner.push(&buf[..n]);
-        loop {
-            let frame = match scanner.next_frame_ref() {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) => {
-                    warn!(conn = id, error = %e, "closing connection");
-                    break 'outer;
-                }
-            };
-            match Envelope::decode(frame, charset, &cfg.limits) {
-                Ok(env) => {
-                    trace!(conn = id, frame = %env.content, "received");
-                    if !handshake_seen {
-                        handshake_seen = true;
-                        // The core makes the same decision from the same
-                        // ev_connect, so both directions switch together.
-                        if let Msg::Connect(info) = Msg::from_term(&env.content)
-                            && cfg.utf8
-                            && handshake::wants_utf8(&info)
-                        {
-                            charset = Charset::Utf8;
-                        }
-                    }
-                    if tx.send(CoreMsg::Frame(id, env)).is_err() {
-                        break 'outer;
-                    }
-                }
-                Err(e) => warn!(conn = id, error = %e, "ignoring undecodable frame"),
-            }
-        }
+        self.deliver(outputs);
     }
-    let _ = tx.send(CoreMsg::Closed(id));
-}
 
-async fn writer(mut w: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<WriterMsg>) {
-    let mut charset = Charset::Latin1;
-    let mut out = Vec::with_capacity(4096);
-    while let Some(first) = rx.recv().await {
-        let mut close = false;
-        let mut next = Some(first);
-        // Coalesce everything already queued into one write.
-        while let Some(m) = next {
-            match m {
-                WriterMsg::Frame(env) => env.encode_into(charset, &mut out),
-                WriterMsg::Charset(c) => charset = c,
-                WriterMsg::Close => {
-                    close = true;
-                    break;
-                }
-            }
-            next = rx.try_recv().ok();
-        }
-        if !out.is_empty() {
-            if w.write_all(&out).await.is_err() {
-                return;
-            }
-            out.clear();
-        }
-        if close {
-            let _ = w.shutdown().await;
-            return;
-        }
-    }
-    let _ = w.shutdown().await;
-}
-
-struct Conn {
-    tx: mpsc::UnboundedSender<WriterMsg>,
-    reader: AbortHandle,
-}
-
-async fn core_loop(
-    mut core: Core,
-    mut rx: mpsc::UnboundedReceiver<CoreMsg>,
-    mut stop: oneshot::Receiver<()>,
-) {
-    let mut conns: HashMap<ConnId, Conn> = HashMap::new();
-    loop {
-        let deadline = core.next_deadline();
-        let outputs = tokio::select! {
-            _ = &mut stop => break,
-            msg = rx.recv() => {
-                let Some(msg) = msg else { break };
-                let input = match msg {
-                    CoreMsg::Opened(id, tx, reader) => {
-                        conns.insert(id, Conn { tx, reader });
-                        Input::Opened(id)
-                    }
-                    CoreMsg::Frame(id, env) => Input::Frame(id, env),
-                    CoreMsg::Closed(id) => {
-                        if let Some(c) = conns.remove(&id) {
-                            let _ = c.tx.send(WriterMsg::Close);
-                        }
-                        Input::Closed(id)
-                    }
-                };
-                core.handle(input, Instant::now(), unix_now())
-            }
-            _ = sleep_until(deadline) => core.tick(Instant::now(), unix_now()),
-        };
-        let mut pending: std::collections::VecDeque<Output> = outputs.into();
+    fn deliver(&mut self, outputs: Vec<Output>) {
+        let mut pending: VecDeque<Output> = outputs.into();
         while let Some(o) = pending.pop_front() {
             match o {
                 Output::Send(id, env) => {
-                    if let Some(c) = conns.get(&id) {
-                        let _ = c.tx.send(WriterMsg::Frame(env));
+                    if let Some(closed) = self.send(id, &env) {
+                        pending.extend(closed);
                     }
                 }
                 Output::SetCharset(id, cs) => {
-                    if let Some(c) = conns.get(&id) {
-                        let _ = c.tx.send(WriterMsg::Charset(cs));
+                    if let Some(c) = self.conns.get_mut(&id) {
+                        c.charset = cs;
                     }
                 }
                 Output::Close(id) => {
-                    if let Some(c) = conns.remove(&id) {
+                    if let Some(c) = self.conns.remove(&id) {
                         let _ = c.tx.send(WriterMsg::Close);
                         // Stop reading too: anything further is ignored.
+                        c.shared.inbox.close();
                         c.reader.abort();
-                        pending.extend(core.handle(Input::Closed(id), Instant::now(), unix_now()));
+                        pending.extend(self.core.handle(
+                            Input::Closed(id),
+                            Instant::now(),
+                            unix_now(),
+                        ));
                     }
                 }
             }
         }
     }
-    for (_, c) in conns {
+
+    /// Encodes and queues one frame; when the peer's backlog is over its
+    /// cap, disconnects it instead and returns what the core does about it.
+    fn send(&mut self, id: ConnId, env: &Envelope) -> Option<Vec<Output>> {
+        let c = self.conns.get(&id)?;
+        let (bytes, cut) = outbound::encode(env, c.charset, self.max_reply);
+        if let Some(cut) = cut {
+            warn!(
+                conn = id,
+                peer = %c.shared.peer,
+                kept = cut.kept,
+                dropped = cut.dropped,
+                cap = self.max_reply,
+                "reply over the frame limit: solutions dropped"
+            );
+        }
+        match c.shared.backlog.try_add(bytes.len()) {
+            Ok(()) => {
+                let _ = c.tx.send(WriterMsg::Bytes(bytes));
+                None
+            }
+            Err(o) => {
+                warn!(
+                    conn = id,
+                    peer = %c.shared.peer,
+                    queued = o.queued,
+                    frame = o.frame,
+                    cap = o.cap,
+                    "closing connection: output backlog over the cap (peer not reading)"
+                );
+                if let Some(c) = self.conns.remove(&id) {
+                    c.kill();
+                }
+                Some(self.core.handle(Input::Closed(id), Instant::now(), unix_now()))
+            }
+        }
+    }
+}
+
+async fn core_loop(
+    core: Core,
+    mut rx: mpsc::UnboundedReceiver<CoreMsg>,
+    mut stop: oneshot::Receiver<()>,
+    max_reply: usize,
+) {
+    let mut pump = Pump { core, conns: HashMap::new(), max_reply };
+    let mut busy = Duration::ZERO;
+    loop {
+        let deadline = pump.core.next_deadline();
+        let msg = tokio::select! {
+            _ = &mut stop => break,
+            msg = rx.recv() => match msg {
+                Some(m) => Some(m),
+                None => break,
+            },
+            _ = sleep_until(deadline) => None,
+        };
+        let started = Instant::now();
+        match msg {
+            Some(m) => pump.input(m),
+            None => {
+                let outputs = pump.core.tick(Instant::now(), unix_now());
+                pump.deliver(outputs);
+            }
+        }
+        busy += started.elapsed();
+        if busy >= YIELD_AFTER {
+            // While frames keep coming the runtime polls sockets only every
+            // few dozen task polls; after expensive answers that would keep
+            // new connections and other peers' frames waiting for seconds.
+            busy = Duration::ZERO;
+            tokio::task::yield_now().await;
+        }
+    }
+    for (_, c) in pump.conns {
         let _ = c.tx.send(WriterMsg::Close);
+        c.shared.inbox.close();
         c.reader.abort();
     }
 }

@@ -24,14 +24,39 @@ pub fn print(t: &Term) -> String {
 
 /// Appends a printed term to `out`.
 pub fn write_term(out: &mut String, t: &Term) {
-    let names = VarNames::new(t);
+    let names = VarNames::new(t, usize::MAX).unwrap_or_else(VarNames::none);
+    print_with(out, t, &names, usize::MAX);
+}
+
+/// Appends a printed term to `out` unless it would take more than `limit`
+/// bytes; returns false then, with `out` as it was. The work done is
+/// bounded by `limit`, not by the term: terms share subterms, so a small
+/// term in memory can print as gigabytes, and every node prints as at
+/// least one byte, so counting nodes first stops early.
+pub fn write_term_capped(out: &mut String, t: &Term, limit: usize) -> bool {
+    let start = out.len();
+    let Some(names) = VarNames::new(t, limit) else { return false };
+    if print_with(out, t, &names, start.saturating_add(limit)) {
+        return true;
+    }
+    out.truncate(start);
+    false
+}
+
+/// The printing loop; stops (returning false) once `out` is longer than
+/// `stop_at` bytes.
+fn print_with(out: &mut String, t: &Term, names: &VarNames, stop_at: usize) -> bool {
     let mut stack = vec![Task::Term(t, ARG_LEVEL)];
     while let Some(task) = stack.pop() {
         match task {
             Task::Text(s) => out.push_str(s),
-            Task::Term(t, min) => push_term(out, &mut stack, t, min, &names),
+            Task::Term(t, min) => push_term(out, &mut stack, t, min, names),
+        }
+        if out.len() > stop_at {
+            return false;
         }
     }
+    true
 }
 
 impl fmt::Display for Term {
@@ -229,12 +254,23 @@ struct VarNames {
 }
 
 impl VarNames {
-    fn new(t: &Term) -> Self {
+    fn none() -> Self {
+        VarNames { names: Vec::new(), index: None }
+    }
+
+    /// Names for the variables of `t`, or `None` when `t` has more than
+    /// `max_nodes` nodes.
+    fn new(t: &Term, max_nodes: usize) -> Option<Self> {
         // Distinct variables in order of first occurrence, with counts.
         let mut order: Vec<(&Var, usize)> = Vec::new();
         let mut index: Option<HashMap<&Var, usize>> = None;
         let mut stack = vec![t];
+        let mut nodes = 0usize;
         while let Some(t) = stack.pop() {
+            nodes += 1;
+            if nodes > max_nodes {
+                return None;
+            }
             match t {
                 Term::Var(v) => {
                     let at = match &index {
@@ -264,7 +300,7 @@ impl VarNames {
             }
         }
         if order.is_empty() {
-            return VarNames { names: Vec::new(), index: None };
+            return Some(VarNames::none());
         }
         let mut used: HashSet<&str> = HashSet::new();
         let mut names: Vec<Option<String>> = order
@@ -301,7 +337,7 @@ impl VarNames {
             .collect();
         let index = (names.len() > FEW_VARS)
             .then(|| names.iter().enumerate().map(|(i, (v, _))| (v.clone(), i)).collect());
-        VarNames { names, index }
+        Some(VarNames { names, index })
     }
 
     fn name(&self, v: &Var) -> &str {

@@ -82,6 +82,12 @@ impl DataStore {
         }
     }
 
+    /// [`DataStore::declare`] for many at once, in linear time.
+    pub fn declare_all(&mut self, solvables: Vec<Solvable>) {
+        let data = solvables.into_iter().filter(|s| s.kind == SolvableKind::Data).collect();
+        crate::protocol::templates::overwrite(&mut self.solvables, data);
+    }
+
     /// Removes a declaration and its facts; returns the removed facts.
     pub fn undeclare(&mut self, template: &Term) -> Vec<Term> {
         self.solvables.retain(|o| &o.template != template);

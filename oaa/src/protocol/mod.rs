@@ -8,6 +8,7 @@ pub mod handshake;
 pub mod message;
 pub mod params;
 pub mod solvable;
+pub mod templates;
 
 pub use message::Msg;
 pub use params::{SolveParams, Strategy};

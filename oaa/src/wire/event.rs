@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use thiserror::Error;
 
 use super::charset::{BadEncoding, Charset};
-use crate::icl::{Limits, ParseError, Term, lexer::is_symbol_char, parse_with, print::write_term};
+use crate::icl::print::{write_term, write_term_capped};
+use crate::icl::{Limits, ParseError, Term, lexer::is_symbol_char, parse_with};
 
 /// Largest printing buffer kept between frames.
 const KEEP_SCRATCH: usize = 64 * 1024;
@@ -79,6 +80,25 @@ impl Envelope {
                 *text = String::new();
             }
         });
+    }
+
+    /// [`Envelope::encode_into`] unless the frame would be longer than
+    /// `limit` bytes: then returns false and leaves `out` as it was. Costs
+    /// at most about `limit` bytes of printing, however large the term.
+    pub fn encode_capped_into(&self, charset: Charset, out: &mut Vec<u8>, limit: usize) -> bool {
+        let start = out.len();
+        let mut text = String::new();
+        if !write_term_capped(&mut text, &self.to_term(), limit) {
+            return false;
+        }
+        finish_frame(&mut text);
+        charset.encode_into(&text, out);
+        if out.len() - start > limit {
+            // Latin-1 escapes or the final ".\n" pushed it over.
+            out.truncate(start);
+            return false;
+        }
+        true
     }
 
     /// The frame text (UTF-8 in memory), mainly for logs and transcripts.
