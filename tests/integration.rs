@@ -15,11 +15,14 @@ mod failures;
 // Stories delivered in every order end in the same state (issue 11).
 mod convergence;
 
+// No mail lost by configuration: channels, recipients, permanent refusals (issue 11).
+mod delivery;
+
 // Several processes booking one room at once.
 mod concurrency;
 
 // The LMTP/SMTP listener and sender authentication, against the binaries (issue 6).
-mod listener;
+pub mod listener;
 
 // Calendar agents on an OAA facilitator: wire transcripts and multi-process tests (issue 7).
 mod oaa_calendar;

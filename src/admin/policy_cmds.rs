@@ -293,10 +293,12 @@ pub fn approvals(
             tx.commit()?;
             let mut sender =
                 crate::runtime::sender_for(env.config, env.clock, *debug, outbox.as_deref());
-            for m in &out.outbox {
-                sender.send(m)?;
-            }
-            let mut text = out.notes.join("\n");
+            let mut notes = out.notes.clone();
+            crate::cli::send::send_outbox(sender.as_mut(), None, &out.outbox, &mut |l| {
+                notes.push(l)
+            })
+            .map_err(|f| f.error)?;
+            let mut text = notes.join("\n");
             text.push('\n');
             if !done {
                 return Err(InfraError::Config(text.trim().to_string()));

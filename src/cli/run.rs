@@ -10,7 +10,7 @@ use super::setup;
 use crate::address::CalAddress;
 use crate::agent::AgentKind;
 use crate::agent::handle::{handle_recipient, message_key};
-use crate::error::InfraResult;
+use crate::error::{InfraError, InfraResult};
 use crate::mail::InboundMessage;
 use crate::mail::items::extract_items;
 use crate::store::{RunRecord, Store};
@@ -103,27 +103,111 @@ pub fn main(kind: AgentKind, about: &'static str) -> ExitCode {
         log.line(format!("cannot read the message: {e}"));
         return ExitCode::from(exit::TEMPFAIL);
     }
+    let mut outcome = Outcome::Done;
     let result = crate::error::catch_panic("handling the message", || {
-        run(kind, &args, &raw, &mut log, started)
+        outcome = run(kind, &args, &raw, &mut log, started)?;
+        Ok(())
     });
-    match result {
-        Ok(()) => ExitCode::from(exit::OK),
-        Err(e) => {
-            log.line(format!("temporary failure, the mail system will retry: {e}"));
-            ExitCode::from(exit::TEMPFAIL)
+    if let Err(e) = result {
+        outcome = Outcome::from(e);
+    }
+    let code = outcome.exit_code();
+    match outcome {
+        Outcome::Done => {}
+        Outcome::Usage(why) => log.line(format!("usage: {why}")),
+        Outcome::Config(e) => {
+            log.line(format!("configuration error, the mail system will retry: {e}"))
+        }
+        Outcome::MailboxRefused(why) => {
+            log.line(format!("the mailbox refused the message for good, bounce it: {why}"))
+        }
+        Outcome::Temporary(e) => {
+            log.line(format!("temporary failure, the mail system will retry: {e}"))
+        }
+    }
+    ExitCode::from(code)
+}
+
+/// How a pipe-mode run ends, and the exit status the MTA reads
+/// (docs/configuration.md, "Exit statuses").
+#[derive(Debug)]
+pub enum Outcome {
+    /// Handled, or deliberately not acted on: 0.
+    Done,
+    /// The command line cannot work (an unreadable recipient): 64.
+    Usage(String),
+    /// The mailbox server refused the user's copy for good: 67.
+    MailboxRefused(String),
+    /// Store, disk, transport: 75.
+    Temporary(InfraError),
+    /// The configuration cannot work: 78.
+    Config(InfraError),
+}
+
+impl From<InfraError> for Outcome {
+    fn from(e: InfraError) -> Outcome {
+        match e {
+            InfraError::Config(_) => Outcome::Config(e),
+            e => Outcome::Temporary(e),
         }
     }
 }
 
-/// Recipients: `-o` values, else the message's To and Cc.
-fn recipients(args: &AgentArgs, msg: &InboundMessage) -> Vec<CalAddress> {
-    if args.recipients.is_empty() {
-        return msg.recipients.clone();
+impl Outcome {
+    /// The exit status.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Outcome::Done => exit::OK,
+            Outcome::Usage(_) => exit::USAGE,
+            Outcome::MailboxRefused(_) => exit::NOUSER,
+            Outcome::Temporary(_) => exit::TEMPFAIL,
+            Outcome::Config(_) => exit::CONFIG,
+        }
     }
-    args.recipients
-        .iter()
-        .filter_map(|r| CalAddress::from_email(r).or_else(|| CalAddress::parse(r)))
-        .collect()
+}
+
+/// Reads one `-o` value as an envelope address: `user@domain`, `<…>`, an
+/// RFC 5321 quoted local part (`"john doe"@example.com`) or a `mailto:`
+/// URI. A value without a domain is not an address.
+pub fn recipient_address(value: &str) -> Option<CalAddress> {
+    let a = CalAddress::from_email(value).or_else(|| CalAddress::parse(value))?;
+    a.domain().filter(|d| !d.is_empty() && a.local_part().is_some_and(|l| !l.is_empty()))?;
+    Some(a)
+}
+
+/// Recipients: the `-o` values (each must be an address), else — for the
+/// agents that deliver nothing to a mailbox — the message's To and Cc. A
+/// person agent delivers copies, so it needs the envelope recipients: it
+/// never takes them from headers anyone can write.
+fn recipients(
+    kind: AgentKind,
+    args: &AgentArgs,
+    msg: &InboundMessage,
+) -> Result<Vec<CalAddress>, Outcome> {
+    if args.recipients.is_empty() {
+        if kind == AgentKind::Person {
+            return Err(Outcome::Usage(
+                "no recipient: give the envelope recipient with -o (the MTA's ${recipient})".into(),
+            ));
+        }
+        return Ok(msg.recipients.clone());
+    }
+    let mut out = Vec::new();
+    let mut bad = Vec::new();
+    for r in &args.recipients {
+        match recipient_address(r) {
+            Some(a) if !out.contains(&a) => out.push(a),
+            Some(_) => {}
+            None => bad.push(format!("{r:?}")),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(Outcome::Usage(format!(
+            "-o {} is not an e-mail address (user@domain)",
+            bad.join(", ")
+        )));
+    }
+    Ok(out)
 }
 
 fn run(
@@ -132,8 +216,9 @@ fn run(
     raw: &[u8],
     log: &mut RunLog,
     started: Instant,
-) -> InfraResult<()> {
+) -> InfraResult<Outcome> {
     let rt = setup::runtime(args)?;
+    setup::check_delivery(kind, &rt, args)?;
     let cfg = &rt.config;
     if let Some(j) = &args.journal
         && !j.is_empty()
@@ -150,7 +235,10 @@ fn run(
         log.line(d.clone());
     }
     let items = extract_items(&msg, cfg.counter_as_request);
-    let recipients = recipients(args, &msg);
+    let recipients = match recipients(kind, args, &msg) {
+        Ok(r) => r,
+        Err(o) => return Ok(o),
+    };
     let key = message_key(raw);
     let mut store = rt.open_store()?;
 
@@ -192,7 +280,12 @@ fn run(
     }
 
     let sent = send_all(&rt, args, &outbox, log);
-    let status = if sent.is_ok() { 0 } else { i32::from(exit::TEMPFAIL) };
+    let outcome = match &sent {
+        Ok(_) => Outcome::Done,
+        Err(f) if f.mailbox_refused => Outcome::MailboxRefused(f.error.to_string()),
+        Err(f) => Outcome::Temporary(InfraError::Transport(f.error.to_string())),
+    };
+    let status = i32::from(outcome.exit_code());
     let record = RunRecord {
         id: 0,
         started: env.clock.now().timestamp(),
@@ -204,6 +297,7 @@ fn run(
         methods: methods.join(" "),
         outcome: match &sent {
             Ok(n) => format!("done; {n} message(s) sent or delivered"),
+            Err(f) if f.mailbox_refused => format!("mailbox refused the copy: {}", f.error),
             Err(f) => format!("temporary failure: {}", f.error),
         },
         exit_status: status,
@@ -225,7 +319,7 @@ fn run(
     {
         log.line(format!("run record not written: {e}"));
     }
-    sent.map(|_| ()).map_err(|f| f.error)
+    Ok(outcome)
 }
 
 /// Writes the run record and, per recipient, how much of its outbox went out.

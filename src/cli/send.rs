@@ -5,17 +5,20 @@
 
 use crate::error::InfraError;
 use crate::store::OutboxMessage;
-use crate::transport::Sender;
+use crate::transport::{SendError, Sender};
 
 /// Where sending stopped: the leading outbox entries that were dealt with
-/// (sent, delivered, or skipped for want of a delivery channel) and why the
-/// next one failed.
+/// (sent, delivered, or refused for good as replies) and why the next one
+/// failed.
 #[derive(Debug)]
 pub struct SendFailure {
     /// Leading entries dealt with before the failure.
     pub done: usize,
     /// The failure.
     pub error: InfraError,
+    /// The user's own copy was refused for good by the mailbox server
+    /// ("user unknown"): the MTA should bounce the message, not retry it.
+    pub mailbox_refused: bool,
 }
 
 impl std::fmt::Display for SendFailure {
@@ -26,7 +29,10 @@ impl std::fmt::Display for SendFailure {
 
 /// Sends and delivers in order; the first failure stops, and what went out
 /// before it is a prefix of the outbox that a retry skips
-/// (`store::Processed::unsent`). Returns how many went.
+/// (`store::Processed::unsent`). A reply to another party refused for good
+/// is logged and counted as dealt with (retrying cannot help); the user's
+/// own copy refused for good stops with `mailbox_refused`. Returns how many
+/// went out.
 pub fn send_outbox(
     outgoing: &mut dyn Sender,
     mut delivery: Option<&mut (dyn Sender + 'static)>,
@@ -35,24 +41,39 @@ pub fn send_outbox(
 ) -> Result<usize, SendFailure> {
     let mut n = 0;
     for (done, m) in outbox.iter().enumerate() {
-        let result = match m.kind.as_str() {
-            "deliver" => match delivery.as_deref_mut() {
-                Some(d) => d.send(m).map(|()| n += 1),
-                None => {
-                    log(format!(
-                        "no delivery channel (-l or -L): copy for {} not delivered",
-                        m.to.join(", ")
-                    ));
-                    Ok(())
+        let to = m.to.join(", ");
+        let stop =
+            |error: InfraError, mailbox_refused| SendFailure { done, error, mailbox_refused };
+        if m.kind == "deliver" {
+            // Callers make sure a delivery channel exists when copies are
+            // made (a person agent without one refuses to run); this is the
+            // last line: never drop a copy silently.
+            let Some(d) = delivery.as_deref_mut() else {
+                return Err(stop(
+                    InfraError::Config(format!("no delivery channel for the copy for {to}")),
+                    false,
+                ));
+            };
+            match d.send(m) {
+                Ok(()) => n += 1,
+                Err(SendError::Temporary(e)) => return Err(stop(e, false)),
+                Err(SendError::Permanent(t)) => {
+                    return Err(stop(InfraError::Transport(t), true));
                 }
-            },
-            _ => outgoing
-                .send(m)
-                .map(|()| n += 1)
-                .map_err(|e| InfraError::Transport(format!("sending to {}: {e}", m.to.join(", ")))),
-        };
-        if let Err(error) = result {
-            return Err(SendFailure { done, error });
+            }
+        } else {
+            match outgoing.send(m) {
+                Ok(()) => n += 1,
+                Err(SendError::Temporary(e)) => {
+                    return Err(stop(
+                        InfraError::Transport(format!("sending to {to}: {e}")),
+                        false,
+                    ));
+                }
+                Err(SendError::Permanent(t)) => {
+                    log(format!("reply to {to} refused for good, not sent again: {t}"));
+                }
+            }
         }
     }
     Ok(n)

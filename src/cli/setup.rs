@@ -3,12 +3,16 @@
 //! Reads the configuration file.
 
 use super::args::AgentArgs;
+use crate::agent::AgentKind;
+use crate::clock::IdGen;
 use crate::config::Config;
 use crate::error::{InfraError, InfraResult};
 use crate::runtime::Runtime;
 use crate::transport::Sender;
 use crate::transport::debug::MboxStdout;
+
 use crate::transport::delivery::MailboxDelivery;
+use crate::transport::outbox::OutboxDir;
 use std::time::Duration;
 
 /// Loads the configuration and applies the flags over it.
@@ -55,6 +59,27 @@ pub fn has_delivery(args: &AgentArgs) -> bool {
     args.lmtp.is_some() || args.local_smtp
 }
 
+/// Whether the user's copy has somewhere to go: a flag (`-l`, `-L`, `-d`,
+/// `--outbox`) or `[delivery] method`.
+pub fn has_delivery_channel(rt: &Runtime, args: &AgentArgs) -> bool {
+    has_delivery(args)
+        || args.debug
+        || args.outbox.is_some()
+        || !rt.config.delivery.method.is_empty()
+}
+
+/// A person agent must be able to deliver the mail it takes: without any
+/// way to (no flag, nothing configured) it refuses to run, so that the MTA
+/// defers the mail (exit 78) instead of it being dropped.
+pub fn check_delivery(kind: AgentKind, rt: &Runtime, args: &AgentArgs) -> InfraResult<()> {
+    if kind == AgentKind::Person && !has_delivery_channel(rt, args) {
+        return Err(InfraError::Config(
+            "imip_person has no way to deliver the user's copy: give -l SOCKET, -L, -d or --outbox DIR, or set [delivery] method".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The channel for the user's own copy, if any.
 pub fn delivery_sender(rt: &Runtime, args: &AgentArgs) -> Option<Box<dyn Sender>> {
     let cfg = &rt.config;
@@ -66,7 +91,15 @@ pub fn delivery_sender(rt: &Runtime, args: &AgentArgs) -> Option<Box<dyn Sender>
         let target = if l.is_empty() { cfg.delivery.lmtp.clone() } else { l.clone() };
         return Some(Box::new(MailboxDelivery::lmtp(&target, timeout)));
     }
-    if args.local_smtp {
+    if let Some(dir) = &args.outbox {
+        // --outbox captures everything, the user's copies too.
+        let prefix = format!("{}-{}", std::process::id(), rt.ids.next_id());
+        return Some(Box::new(OutboxDir::new(dir.clone(), format!("deliver-{prefix}"))));
+    }
+    if !args.local_smtp && cfg.delivery.method == "lmtp" {
+        return Some(Box::new(MailboxDelivery::lmtp(&cfg.delivery.lmtp, timeout)));
+    }
+    if args.local_smtp || cfg.delivery.method == "smtp" {
         return Some(Box::new(MailboxDelivery::local_smtp(
             &cfg.delivery.local_smtp_host,
             cfg.delivery.local_smtp_port,

@@ -114,6 +114,10 @@ pub struct OutgoingConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeliveryConfig {
+    /// How a person's copy is delivered when no flag says (`-l`, `-L`,
+    /// `-d`, `--outbox`): "" (no way: `imip_person` refuses to run, exit
+    /// 78), `lmtp` (to `lmtp`) or `smtp` (to the local MTA as `-L` does).
+    pub method: String,
     /// LMTP target for `-l` when given without a value in the file: a Unix
     /// socket path or host:port.
     pub lmtp: String,
@@ -265,6 +269,7 @@ impl Default for OutgoingConfig {
 impl Default for DeliveryConfig {
     fn default() -> Self {
         DeliveryConfig {
+            method: String::new(),
             lmtp: String::new(),
             local_smtp_host: "localhost".into(),
             local_smtp_port: 25,
@@ -369,6 +374,21 @@ impl Config {
             return Err(InfraError::Config(
                 "outgoing.transport = \"outbox\" needs outgoing.outbox_dir".into(),
             ));
+        }
+        match self.delivery.method.as_str() {
+            "" | "smtp" => {}
+            "lmtp" if !self.delivery.lmtp.is_empty() => {}
+            "lmtp" => {
+                return Err(InfraError::Config(
+                    "delivery.method = \"lmtp\" needs delivery.lmtp (a socket path or host:port)"
+                        .into(),
+                ));
+            }
+            other => {
+                return Err(InfraError::Config(format!(
+                    "delivery.method {other:?}: expected \"lmtp\", \"smtp\" or empty"
+                )));
+            }
         }
         if self.outgoing.timeout_seconds == 0 || self.delivery.timeout_seconds == 0 {
             return Err(InfraError::Config(

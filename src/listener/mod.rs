@@ -54,8 +54,16 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
     }
     let runtime = match setup::runtime(args) {
         Ok(r) => Arc::new(r),
+        Err(e @ crate::error::InfraError::Config(_)) => {
+            eprintln!("{program}: {e}");
+            return ExitCode::from(exit::CONFIG);
+        }
         Err(e) => return fail(e.to_string()),
     };
+    if let Err(e) = setup::check_delivery(kind, &runtime, args) {
+        eprintln!("{program}: {e}");
+        return ExitCode::from(exit::CONFIG);
+    }
     let cfg = Arc::new(runtime.config.clone());
     // The store is opened (created, migrated) by the writer; a store that
     // cannot be opened now is reported, and the listener still starts,

@@ -166,7 +166,18 @@ fn answer_for(
                     sent_count: h.already_sent + h.outbox.len(),
                     methods: h.methods,
                 },
-                Err((done, e)) => {
+                Err((done, e, true)) => {
+                    // The mailbox server refused the user's copy for good
+                    // ("user unknown"): pass the refusal on, so that the MTA
+                    // bounces instead of retrying for days.
+                    log.push(format!("{rcpt}: the mailbox refused the copy for good: {e}"));
+                    Answer {
+                        outcome: DeliveryOutcome::PermFail(format!("5.1.1 {e}")),
+                        sent_count: h.already_sent + done,
+                        methods: h.methods,
+                    }
+                }
+                Err((done, e, false)) => {
                     log.push(format!("{rcpt}: temporary failure, the mail system will retry: {e}"));
                     Answer {
                         outcome: DeliveryOutcome::TempFail(format!("4.3.0 {e}")),

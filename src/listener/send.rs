@@ -21,13 +21,14 @@ thread_local! {
 }
 
 /// Sends one recipient's outbox. `Err` carries how many leading entries
-/// went out and the reason for a 451.
+/// went out, the reason, and whether the mailbox refused the copy for good
+/// (a 5xx to pass on) rather than temporarily (a 451).
 pub fn send(
     rt: &Runtime,
     args: &AgentArgs,
     outbox: &[OutboxMessage],
     log: &mut dyn FnMut(String),
-) -> Result<usize, (usize, String)> {
+) -> Result<usize, (usize, String, bool)> {
     if outbox.is_empty() {
         return Ok(0);
     }
@@ -43,6 +44,6 @@ pub fn send(
             // afresh next time.
             *slot = None;
         }
-        result.map_err(|f| (f.done, f.error.to_string()))
+        result.map_err(|f| (f.done, f.error.to_string(), f.mailbox_refused))
     })
 }

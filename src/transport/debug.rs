@@ -3,8 +3,8 @@
 //! script can split them, with a label per message on standard error
 //! (`Outgoing parts for paul@example.com...`). Performs I/O on stdout/stderr.
 
-use super::Sender;
-use crate::error::{InfraError, InfraResult};
+use super::{SendResult, Sender};
+use crate::error::InfraError;
 use crate::store::OutboxMessage;
 use chrono::{DateTime, Utc};
 use std::io::Write;
@@ -39,12 +39,12 @@ pub fn mbox_entry(msg: &OutboxMessage, at: &DateTime<Utc>) -> Vec<u8> {
 }
 
 impl Sender for MboxStdout {
-    fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
+    fn send(&mut self, msg: &OutboxMessage) -> SendResult {
         eprintln!("{} for {}...", msg.label, msg.to.join(", "));
         let mut out = std::io::stdout().lock();
         out.write_all(&mbox_entry(msg, &self.at))
             .and_then(|_| out.flush())
-            .map_err(|e| InfraError::io("writing to standard output", e))
+            .map_err(|e| InfraError::io("writing to standard output", e).into())
     }
 }
 

@@ -4,8 +4,8 @@
 //! must be over within the timeout (`[delivery] timeout_seconds`); after it
 //! the delivery fails as temporary. Performs network I/O.
 
-use super::Sender;
-use crate::error::{InfraError, InfraResult};
+use super::{SendError, SendResult, Sender};
+use crate::error::InfraError;
 use crate::store::OutboxMessage;
 use lmtp::{Client, ClientConfig, Protocol, RecipientResult, Target};
 use std::time::{Duration, Instant};
@@ -62,7 +62,7 @@ pub(crate) fn hostname() -> String {
 }
 
 impl Sender for MailboxDelivery {
-    fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
+    fn send(&mut self, msg: &OutboxMessage) -> SendResult {
         let to: Vec<String> = match &self.local_prefix {
             Some(p) => msg.to.iter().map(|t| local_address(p, t)).collect(),
             None => msg.to.clone(),
@@ -78,11 +78,16 @@ impl Sender for MailboxDelivery {
         for (r, t) in results.iter().zip(&to) {
             match r {
                 RecipientResult::Accepted => {}
-                // A permanent refusal of the mailbox is still not a reason to
-                // drop the message: the MTA retries and, after its queue
-                // lifetime, bounces it to the sender, who learns of it.
-                RecipientResult::TempFail(e) | RecipientResult::PermFail(e) => {
-                    return Err(InfraError::Transport(format!("delivery to {t} refused: {e}")));
+                RecipientResult::TempFail(e) => {
+                    return Err(
+                        InfraError::Transport(format!("delivery to {t} refused: {e}")).into()
+                    );
+                }
+                // The mailbox server says "never" (user unknown): the caller
+                // lets the MTA bounce the message instead of retrying it for
+                // days (exit 67 in pipe mode, the 5xx passed on over LMTP).
+                RecipientResult::PermFail(e) => {
+                    return Err(SendError::Permanent(format!("delivery to {t}: {e}")));
                 }
             }
         }

@@ -16,14 +16,42 @@ pub mod outbox;
 pub mod sendmail;
 pub mod smtp;
 
-use crate::error::InfraResult;
+use crate::error::InfraError;
 use crate::store::OutboxMessage;
 use std::sync::{Arc, Mutex};
 
+/// Why a message did not go out.
+#[derive(Debug)]
+pub enum SendError {
+    /// Try again later (the transport, the network, the peer's 4xx).
+    Temporary(InfraError),
+    /// The receiving server refused it for good (a 5xx such as "user
+    /// unknown"); retrying cannot help.
+    Permanent(String),
+}
+
+impl From<InfraError> for SendError {
+    fn from(e: InfraError) -> SendError {
+        SendError::Temporary(e)
+    }
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Temporary(e) => e.fmt(f),
+            SendError::Permanent(t) => write!(f, "refused permanently: {t}"),
+        }
+    }
+}
+
+/// What a send returns.
+pub type SendResult = Result<(), SendError>;
+
 /// Something that takes messages away.
 pub trait Sender {
-    /// Sends or delivers one message; an error means "try again later".
-    fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()>;
+    /// Sends or delivers one message.
+    fn send(&mut self, msg: &OutboxMessage) -> SendResult;
 }
 
 /// Records messages in memory (tests); can be told to fail.
@@ -36,9 +64,9 @@ pub struct Recorder {
 }
 
 impl Sender for Recorder {
-    fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
+    fn send(&mut self, msg: &OutboxMessage) -> SendResult {
         if let Some(f) = &self.fail {
-            return Err(crate::error::InfraError::Transport(f.clone()));
+            return Err(InfraError::Transport(f.clone()).into());
         }
         if let Ok(mut v) = self.sent.lock() {
             v.push(msg.clone());

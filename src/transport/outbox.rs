@@ -3,8 +3,8 @@
 //! sees half a message). Useful without an MTA and in tests. Performs file
 //! I/O.
 
-use super::Sender;
-use crate::error::{InfraError, InfraResult};
+use super::{SendResult, Sender};
+use crate::error::InfraError;
 use crate::store::OutboxMessage;
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,7 +27,7 @@ impl OutboxDir {
 }
 
 impl Sender for OutboxDir {
-    fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
+    fn send(&mut self, msg: &OutboxMessage) -> SendResult {
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| InfraError::io(format!("creating {}", self.dir.display()), e))?;
         self.counter += 1;
@@ -42,6 +42,6 @@ impl Sender for OutboxDir {
             f.sync_all()?;
             std::fs::rename(&tmp, &dst)
         };
-        write().map_err(|e| InfraError::io(format!("writing {}", dst.display()), e))
+        write().map_err(|e| InfraError::io(format!("writing {}", dst.display()), e).into())
     }
 }

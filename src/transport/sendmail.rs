@@ -16,9 +16,9 @@
 //! 75, 451), well before the MTA's own limit on the agent would bounce the
 //! message.
 
-use super::Sender;
 use super::child::wait_or_kill;
-use crate::error::{InfraError, InfraResult};
+use super::{SendResult, Sender};
+use crate::error::InfraError;
 use crate::store::OutboxMessage;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
@@ -71,7 +71,7 @@ fn stderr_text(mut errors: File) -> String {
 }
 
 impl Sender for Sendmail {
-    fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
+    fn send(&mut self, msg: &OutboxMessage) -> SendResult {
         let (input, errors) = spool(&self.spool_dir, &msg.bytes).map_err(|e| {
             InfraError::io(
                 format!("writing the message for sendmail to {}", self.spool_dir.display()),
@@ -104,13 +104,15 @@ impl Sender for Sendmail {
                 "{} exited with {s}: {}",
                 self.command,
                 stderr_text(errors)
-            ))),
+            ))
+            .into()),
             None => Err(InfraError::Transport(format!(
                 "{} did not finish within {} s and was killed: {}",
                 self.command,
                 self.timeout.as_secs_f64(),
                 stderr_text(errors)
-            ))),
+            ))
+            .into()),
         }
     }
 }
@@ -182,6 +184,8 @@ mod tests {
         assert!(e.contains("exit status: 67") && e.contains("no such user"), "{e}");
     }
 
+    use crate::transport::SendError;
+
     #[test]
     fn a_hanging_sendmail_is_killed_at_the_timeout() {
         let dir = tempfile::tempdir().unwrap();
@@ -189,7 +193,7 @@ mod tests {
         let mut s = Sendmail::new(&cmd, Duration::from_millis(300), "");
         let t = Instant::now();
         let e = s.send(&message()).unwrap_err();
-        assert!(matches!(e, InfraError::Transport(_)), "{e}");
+        assert!(matches!(e, SendError::Temporary(InfraError::Transport(_))), "{e}");
         let e = e.to_string();
         assert!(e.contains("did not finish within 0.3 s and was killed: stuck"), "{e}");
         assert!(t.elapsed() < Duration::from_secs(5));
@@ -199,6 +203,6 @@ mod tests {
     fn a_spool_directory_that_cannot_be_written_is_a_temporary_failure() {
         let mut s = Sendmail::new("/bin/true", Duration::from_secs(10), "/nonexistent/spool");
         let e = s.send(&message()).unwrap_err();
-        assert!(matches!(e, InfraError::Io { .. }), "{e}");
+        assert!(matches!(e, SendError::Temporary(InfraError::Io { .. })), "{e}");
     }
 }

@@ -11,9 +11,9 @@
 //! reply waited for the relay's delayed acknowledgement — about 40 ms per
 //! message, which capped the listener at a few dozen replies per second.)
 
-use super::Sender;
 use super::delivery::hostname;
-use crate::error::{InfraError, InfraResult};
+use super::{SendError, SendResult, Sender};
+use crate::error::InfraError;
 use crate::store::OutboxMessage;
 use lmtp::{Client, ClientConfig, ClientError, Protocol, RecipientResult, Target};
 use std::time::{Duration, Instant};
@@ -60,7 +60,7 @@ impl Smtp {
 }
 
 impl Sender for Smtp {
-    fn send(&mut self, msg: &OutboxMessage) -> InfraResult<()> {
+    fn send(&mut self, msg: &OutboxMessage) -> SendResult {
         let fail = |e: ClientError| InfraError::Transport(format!("smtp to {}: {e}", self.target));
         // One deadline for the message, however many connections it takes.
         let deadline = Some(Instant::now() + self.timeout);
@@ -89,11 +89,21 @@ impl Sender for Smtp {
         let results = results.map_err(fail)?;
         self.kept = Some((client, Instant::now()));
         for (r, to) in results.iter().zip(&msg.to) {
-            if let RecipientResult::TempFail(e) | RecipientResult::PermFail(e) = r {
-                return Err(InfraError::Transport(format!(
-                    "smtp to {}: {to} refused: {e}",
-                    self.target
-                )));
+            match r {
+                RecipientResult::Accepted => {}
+                RecipientResult::TempFail(e) => {
+                    return Err(InfraError::Transport(format!(
+                        "smtp to {}: {to} refused: {e}",
+                        self.target
+                    ))
+                    .into());
+                }
+                RecipientResult::PermFail(e) => {
+                    return Err(SendError::Permanent(format!(
+                        "smtp to {}: {to}: {e}",
+                        self.target
+                    )));
+                }
             }
         }
         Ok(())

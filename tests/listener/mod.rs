@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
-mod daemon;
+pub mod daemon;
 mod failures;
 mod protocol;
 mod raw;

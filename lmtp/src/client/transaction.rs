@@ -261,8 +261,27 @@ fn refusal(reply: &Reply) -> RecipientResult {
 /// Whether `value` can go inside `<...>` or after LHLO without changing the
 /// command: no spaces, controls or angle brackets. Only a path may be empty.
 fn is_sendable(value: &str, may_be_empty: bool) -> bool {
-    (may_be_empty || !value.is_empty())
-        && !value.chars().any(|c| c.is_control() || c.is_whitespace() || c == '<' || c == '>')
+    if value.is_empty() {
+        return may_be_empty;
+    }
+    let plain =
+        |s: &str| !s.chars().any(|c| c.is_control() || c.is_whitespace() || c == '<' || c == '>');
+    // RFC 5321 §4.1.2: a quoted local part may hold spaces
+    // (`"john doe"@example.com`); never line breaks or other controls.
+    if let Some(rest) = value.strip_prefix('"') {
+        let mut escaped = false;
+        for (i, c) in rest.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => return rest[i + 1..].starts_with('@') && plain(&rest[i + 1..]),
+                c if c.is_control() => return false,
+                _ => {}
+            }
+        }
+        return false;
+    }
+    plain(value)
 }
 
 #[cfg(test)]
@@ -276,5 +295,9 @@ mod tests {
         assert!(is_sendable("a@b.example", false));
         assert!(!is_sendable("a@b>\r\nRCPT TO:<c@d", false));
         assert!(!is_sendable("a b@c", false));
+        assert!(is_sendable("\"john doe\"@example.com", false));
+        assert!(!is_sendable("\"john\r\ndoe\"@example.com", false));
+        assert!(!is_sendable("\"john doe\"@exa mple.com", false));
+        assert!(!is_sendable("\"unterminated@example.com", false));
     }
 }

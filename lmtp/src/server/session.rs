@@ -381,7 +381,7 @@ impl Session {
             out.write(&reply(452, [4, 5, 3], "Too many recipients"));
             return;
         }
-        self.recipients.push(address);
+        self.recipients.push(requote(address));
         out.write(&reply(250, [2, 1, 5], "OK"));
     }
 
@@ -401,4 +401,39 @@ impl Session {
 
 fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// An address as RFC 5321 writes it: smtp-proto hands over a quoted local
+/// part without its quotes (`john doe@example.com` for
+/// `<"john doe"@example.com>`); the quotes go back on when the local part
+/// needs them, so that the address reads as one address again.
+fn requote(address: String) -> String {
+    let Some((local, domain)) = address.rsplit_once('@') else { return address };
+    let atom = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let dot_atom = !local.is_empty()
+        && local
+            .split('.')
+            .all(|part| !part.is_empty() && part.chars().all(|c| atom(c) || !c.is_ascii()));
+    if dot_atom {
+        return address;
+    }
+    let escaped: String = local
+        .chars()
+        .flat_map(|c| if c == '"' || c == '\\' { vec!['\\', c] } else { vec![c] })
+        .collect();
+    format!("\"{escaped}\"@{domain}")
+}
+
+#[cfg(test)]
+mod requote_tests {
+    use super::requote;
+
+    #[test]
+    fn quoted_local_parts_keep_their_quotes() {
+        assert_eq!(requote("john doe@example.com".into()), "\"john doe\"@example.com");
+        assert_eq!(requote("bob@example.com".into()), "bob@example.com");
+        assert_eq!(requote("b.o.b+x@example.com".into()), "b.o.b+x@example.com");
+        assert_eq!(requote("postmaster".into()), "postmaster");
+        assert_eq!(requote("a..b@example.com".into()), "\"a..b\"@example.com");
+    }
 }
