@@ -159,6 +159,16 @@ impl fmt::Display for DateTimeValue {
     }
 }
 
+/// The last year an iCalendar DATE or DATE-TIME can hold (four digits,
+/// RFC 5545 §3.3.4). Times after the end of it are never computed into
+/// periods, so they are never written (clients cannot read a longer year).
+pub const LAST_YEAR: i32 = 9999;
+
+/// Whether a year can be written in iCalendar: 0000 to 9999.
+pub fn writable_year(year: i32) -> bool {
+    (0..=LAST_YEAR).contains(&year)
+}
+
 /// `YYYYMMDD`.
 pub fn format_date(d: &NaiveDate) -> String {
     d.format("%Y%m%d").to_string()

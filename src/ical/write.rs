@@ -4,6 +4,7 @@
 //! lines). Performs no I/O.
 
 use super::object::{Object, copy_subtree, text_entry};
+use std::collections::HashSet;
 use super::types::Method;
 use calcard::icalendar::{
     ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarProperty,
@@ -47,7 +48,7 @@ pub fn build_calendar(method: &Method, objects: &[&Object]) -> String {
         values: vec![ICalendarValue::Text(method.as_str().to_string())],
     });
     let mut cal = ICalendar { components: vec![root] };
-    let mut tzids: Vec<String> = Vec::new();
+    let mut tzids: HashSet<String> = HashSet::new();
     for obj in objects {
         let src = obj.calendar();
         for id in &src.components[0].component_ids {
@@ -61,10 +62,9 @@ pub fn build_calendar(method: &Method, objects: &[&Object]) -> String {
                 .and_then(|v| v.as_text())
                 .unwrap_or("")
                 .to_string();
-            if tzids.contains(&tzid) {
+            if !tzids.insert(tzid) {
                 continue;
             }
-            tzids.push(tzid);
             let new_id = copy_subtree(src, *id, &mut cal);
             cal.components[0].component_ids.push(new_id);
         }
