@@ -643,6 +643,7 @@ pub fn book(
         items: vec![crate::mail::ItipItem { method: Method::Request, object: obj.clone() }],
         handled: true,
         notes: Vec::new(),
+        ..ItemsOutcome::default()
     };
     let out = process(env, tx, &msg, &items, resource)?;
     Ok((out.decisions.last().cloned(), out))

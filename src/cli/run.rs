@@ -13,7 +13,7 @@ use crate::agent::{AgentKind, Env};
 use crate::clock::CounterIdGen;
 use crate::error::InfraResult;
 use crate::mail::InboundMessage;
-use crate::mail::items::extract_items;
+use crate::mail::items::extract_items_within;
 use crate::store::{RunRecord, Store};
 use crate::transport::Sender;
 use std::io::Read;
@@ -157,7 +157,7 @@ fn run(
     for d in &msg.diagnostics {
         log.line(d.clone());
     }
-    let items = extract_items(&msg, cfg.counter_as_request);
+    let items = extract_items_within(&msg, cfg.counter_as_request, cfg.limits.budget());
     let recipients = recipients(args, &msg);
     let key = message_key(raw);
     let mut store = setup::open_store(&cfg)?;

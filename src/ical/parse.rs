@@ -26,6 +26,9 @@ pub struct ParseOutcome {
     pub calendars: Vec<CalendarPart>,
     /// Human-readable notes (unparseable lines, unterminated components…).
     pub diagnostics: Vec<String>,
+    /// Components (VCALENDARs included) of the calendars read, as calcard
+    /// counted them: what the message's work budget is charged.
+    pub components: usize,
 }
 
 /// Limits applied while parsing, so that hostile input stays bounded.
@@ -35,12 +38,33 @@ pub struct ParseLimits {
     pub max_calendars: usize,
     /// Scheduling components kept per calendar at most.
     pub max_objects: usize,
+    /// Components (of any kind, nested or not) read from one text at most;
+    /// a calendar that goes over them is not split into objects, because
+    /// copying them out is what costs (issue 12).
+    pub max_components: usize,
 }
 
 impl Default for ParseLimits {
     fn default() -> Self {
-        Self { max_calendars: 16, max_objects: 1000 }
+        Self {
+            max_calendars: 16,
+            max_objects: 1000,
+            max_components: crate::budget::BudgetLimits::default().components,
+        }
     }
+}
+
+/// How many components `text` begins (its `BEGIN` lines, however written),
+/// counted before parsing so that a calendar of a million components is
+/// refused before calcard builds it. `text` must be unfolded
+/// ([`decode_calendar_bytes`] does it).
+pub fn count_components(text: &str) -> usize {
+    text.split('\n')
+        .filter(|line| {
+            let name = line.trim_start().split([':', ';']).next().unwrap_or("");
+            name.trim().eq_ignore_ascii_case("BEGIN")
+        })
+        .count()
 }
 
 /// Turns raw part bytes into text: unfolds at the byte level first (RFC 5545
@@ -97,6 +121,14 @@ pub fn parse_calendar_text(text: &str, limits: ParseLimits) -> ParseOutcome {
                     outcome.diagnostics.push(format!(
                         "more than {} calendars; the rest ignored",
                         limits.max_calendars
+                    ));
+                    break;
+                }
+                outcome.components = outcome.components.saturating_add(cal.components.len());
+                if outcome.components > limits.max_components {
+                    outcome.diagnostics.push(format!(
+                        "more than {} calendar components; not read further",
+                        limits.max_components
                     ));
                     break;
                 }

@@ -9,7 +9,7 @@ use crate::agent::handle::message_key;
 use crate::cli::setup::mail_limits;
 use crate::config::Config;
 use crate::mail::InboundMessage;
-use crate::mail::items::{ItemsOutcome, extract_items};
+use crate::mail::items::{ItemsOutcome, extract_items_within};
 use std::time::Instant;
 
 /// A message ready for processing.
@@ -42,7 +42,7 @@ pub fn prepare(
     received_at: Instant,
 ) -> Prepared {
     let msg = InboundMessage::parse(&raw, &mail_limits(cfg));
-    let items = extract_items(&msg, cfg.counter_as_request);
+    let items = extract_items_within(&msg, cfg.counter_as_request, cfg.limits.budget());
     let key = message_key(&raw);
     // The same reading of an address as the pipe runner's -o values.
     let recipients =

@@ -1,11 +1,16 @@
 //! From calendar parts to iTIP items: the METHOD checks of imip-agent 3.1
 //! with the client leniencies, and de-duplication of calendars sent twice.
+//! The message's work budget (`crate::budget`) is charged here for its
+//! components, modified occurrences and recurrence rules: a message over
+//! budget yields no items and the note "not acted on: too costly (…)".
 //! Performs no I/O.
 
 use super::extract::InboundMessage;
-use crate::ical::parse::{ParseLimits, parse_calendar_text};
+use crate::budget::{Budget, BudgetLimits, TooCostly};
+use crate::ical::parse::{ParseLimits, count_components, parse_calendar_text};
 use crate::ical::quirks::exchange_duplicate_components;
 use crate::ical::{Method, Object, Zone, ZoneResolver};
+use crate::recur::candidates_per_step;
 use std::collections::HashSet;
 
 /// One scheduling component to act on, with the method it came with.
@@ -27,6 +32,23 @@ pub struct ItemsOutcome {
     pub handled: bool,
     /// What was skipped and why.
     pub notes: Vec<String>,
+    /// The message's work budget, charged with its components, overrides
+    /// and rules. The agents charge the occurrences they expand against a
+    /// copy of it per recipient ([`Budget::charge_occurrences`]).
+    pub budget: Budget,
+    /// Why the message is not acted on, when it is over budget (then
+    /// `items` is empty and `handled` false, so that people still get it).
+    pub too_costly: Option<TooCostly>,
+}
+
+impl ItemsOutcome {
+    /// Drops the items of a message over budget, with the note saying why.
+    fn refuse(&mut self, e: TooCostly) {
+        self.notes.push(format!("not acted on: {e}"));
+        self.items.clear();
+        self.handled = false;
+        self.too_costly = Some(e);
+    }
 }
 
 /// Kontact (KDE PIM) sends a COUNTER in a part labelled `method=REQUEST`;
@@ -110,22 +132,52 @@ pub const MAX_ITEMS_PER_MESSAGE: usize = 1000;
 /// Real messages carry one series (its overrides have no RRULE).
 pub const MAX_RECURRING_ITEMS_PER_MESSAGE: usize = 20;
 
-/// Extracts the items of a message. Bounces yield nothing (their calendars
-/// are copies of what was sent, not new scheduling messages).
+/// Extracts the items of a message within the default budget
+/// ([`extract_items_within`]).
 pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOutcome {
-    let mut out = ItemsOutcome::default();
+    extract_items_within(msg, counter_as_request, BudgetLimits::default())
+}
+
+/// Extracts the items of a message, charging a work budget with `limits`.
+/// Bounces yield nothing (their calendars are copies of what was sent, not
+/// new scheduling messages).
+pub fn extract_items_within(
+    msg: &InboundMessage,
+    counter_as_request: bool,
+    limits: BudgetLimits,
+) -> ItemsOutcome {
+    let mut out = ItemsOutcome { budget: Budget::new(limits), ..ItemsOutcome::default() };
+    if let Err(e) = collect(msg, counter_as_request, &mut out) {
+        out.refuse(e);
+    }
+    out
+}
+
+fn collect(
+    msg: &InboundMessage,
+    counter_as_request: bool,
+    out: &mut ItemsOutcome,
+) -> Result<(), TooCostly> {
     if msg.is_bounce {
         if !msg.calendar_parts.is_empty() {
             out.notes.push("delivery status notification: its calendar is not acted on".into());
         }
-        return out;
+        return Ok(());
     }
     let zones = ZoneResolver::empty(Zone::Utc);
     let mut seen: HashSet<ItemKey> = HashSet::new();
     let mut recurring = 0usize;
     let mut capped = false;
     for (i, part) in msg.calendar_parts.iter().enumerate() {
-        let parsed = parse_calendar_text(&part.text, ParseLimits::default());
+        // Counted on the text first: a part over budget is never parsed.
+        let left = out.budget.components_left();
+        let begun = count_components(&part.text);
+        if begun > left {
+            out.budget.charge_components(begun)?;
+        }
+        let limits = ParseLimits { max_components: left, ..ParseLimits::default() };
+        let parsed = parse_calendar_text(&part.text, limits);
+        out.budget.charge_components(parsed.components)?;
         for d in parsed.diagnostics {
             out.notes.push(format!("part {}: {d}", i + 1));
         }
@@ -164,7 +216,11 @@ pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOut
                     capped = true;
                     break;
                 }
-                if object.rrule().is_some() {
+                if object.recurrence_id().is_some() {
+                    out.budget.charge_override(&object.uid().unwrap_or_default())?;
+                }
+                if let Some(rule) = object.rrule() {
+                    out.budget.check_rule_candidates(candidates_per_step(rule))?;
                     if recurring >= MAX_RECURRING_ITEMS_PER_MESSAGE {
                         out.notes.push(format!(
                             "part {}: more than {MAX_RECURRING_ITEMS_PER_MESSAGE} recurring events in one message; {} ignored",
@@ -184,7 +240,7 @@ pub fn extract_items(msg: &InboundMessage, counter_as_request: bool) -> ItemsOut
             "more than {MAX_ITEMS_PER_MESSAGE} scheduling objects in one message; the rest ignored"
         ));
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]

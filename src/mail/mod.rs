@@ -8,4 +8,4 @@ pub mod extract;
 pub mod items;
 
 pub use extract::{CalendarMimePart, InboundMessage, MailLimits};
-pub use items::{ItipItem, extract_items};
+pub use items::{ItipItem, extract_items, extract_items_within};
