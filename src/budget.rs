@@ -1,15 +1,29 @@
 //! The work budget of one message (issue 12): how many calendar components
-//! it may hold, how many modified occurrences (RECURRENCE-ID objects) one
+//! and calendar lines (with list values) it may hold, how many modified
+//! occurrences (RECURRENCE-ID objects) one
 //! series may carry, how many occurrences its events may expand to, and how
 //! many candidate times one step of a recurrence rule may generate. Each
 //! limit keeps the CPU time and memory spent on one message bounded,
 //! whatever it contains; a message over budget is not acted on (people
 //! still receive it).
 //!
-//! `mail::items` charges components, overrides and rule candidates while
-//! extracting a message's items and hands the budget on in
+//! `mail::items` charges components, lines, overrides and rule candidates
+//! while extracting a message's items and hands the budget on in
 //! `ItemsOutcome::budget`; the agents charge the occurrences they expand
-//! against it. Pure: no I/O.
+//! against it, per recipient:
+//!
+//! ```ignore
+//! let mut budget = items.budget.clone();
+//! let mut params = env.expand_params(days);
+//! params.max_occurrences = params.max_occurrences.min(budget.occurrences_left().max(1));
+//! let e = expand(obj, &zones, &params);
+//! if let Err(too_costly) = budget.charge_occurrences(e.occurrences.len()) {
+//!     out.log(format!("{what} {label} not acted on: {too_costly}"));
+//!     continue;
+//! }
+//! ```
+//!
+//! Pure: no I/O.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,6 +33,9 @@ use std::fmt;
 pub struct BudgetLimits {
     /// Calendar components (every BEGIN, VCALENDAR included) per message.
     pub components: usize,
+    /// Calendar content lines plus list values (each date of an EXDATE
+    /// list…) per message.
+    pub values: usize,
     /// RECURRENCE-ID objects per UID per message.
     pub overrides_per_master: usize,
     /// Occurrences expanded per message, over all its events.
@@ -31,6 +48,7 @@ impl Default for BudgetLimits {
     fn default() -> Self {
         BudgetLimits {
             components: 10_000,
+            values: 50_000,
             overrides_per_master: 1_000,
             occurrences: 50_000,
             rule_candidates: 10_000,
@@ -43,6 +61,10 @@ impl Default for BudgetLimits {
 pub enum Work {
     /// Calendar components in the message.
     Components,
+    /// Calendar lines and list values in the message.
+    Values,
+    /// Properties copied to split one calendar into its objects.
+    Copies,
     /// Modified occurrences of one series (its UID).
     Overrides,
     /// Expanded occurrences.
@@ -55,6 +77,8 @@ impl fmt::Display for Work {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Work::Components => "calendar components",
+            Work::Values => "calendar lines and list values",
+            Work::Copies => "properties copied to split a calendar into its objects",
             Work::Overrides => "modified occurrences of one event",
             Work::Occurrences => "occurrences",
             Work::RuleCandidates => "candidate times in one step of a recurrence rule",
@@ -86,6 +110,7 @@ impl std::error::Error for TooCostly {}
 pub struct Budget {
     limits: BudgetLimits,
     components: usize,
+    values: usize,
     occurrences: usize,
     overrides: HashMap<String, usize>,
 }
@@ -115,6 +140,20 @@ impl Budget {
         self.components = self.components.saturating_add(n);
         match self.components > self.limits.components {
             true => Err(over(Work::Components, self.components, self.limits.components)),
+            false => Ok(()),
+        }
+    }
+
+    /// How many more lines and list values may be read.
+    pub fn values_left(&self) -> usize {
+        self.limits.values.saturating_sub(self.values)
+    }
+
+    /// Charges `n` lines and list values.
+    pub fn charge_values(&mut self, n: usize) -> Result<(), TooCostly> {
+        self.values = self.values.saturating_add(n);
+        match self.values > self.limits.values {
+            true => Err(over(Work::Values, self.values, self.limits.values)),
             false => Ok(()),
         }
     }
@@ -175,6 +214,7 @@ mod tests {
     fn small() -> Budget {
         Budget::new(BudgetLimits {
             components: 3,
+            values: 20,
             overrides_per_master: 2,
             occurrences: 10,
             rule_candidates: 100,
@@ -189,6 +229,15 @@ mod tests {
         let e = b.charge_components(2).unwrap_err();
         assert_eq!(e, TooCostly { what: Work::Components, amount: 5, limit: 3 });
         assert_eq!(e.to_string(), "too costly (calendar components: 5, limit 3)");
+    }
+
+    #[test]
+    fn values_are_counted_up_to_the_limit() {
+        let mut b = small();
+        assert!(b.charge_values(20).is_ok());
+        assert_eq!(b.values_left(), 0);
+        let e = b.charge_values(1).unwrap_err();
+        assert_eq!((e.what, e.amount, e.limit), (Work::Values, 21, 20));
     }
 
     #[test]

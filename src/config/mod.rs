@@ -134,6 +134,9 @@ pub struct LimitsConfig {
     /// Most calendar components (every BEGIN) per message; a message with
     /// more is not acted on (docs/limits.md).
     pub max_components: usize,
+    /// Most calendar lines plus list values (each date of an EXDATE list…)
+    /// per message.
+    pub max_calendar_values: usize,
     /// Most modified occurrences (RECURRENCE-ID objects) of one event per
     /// message.
     pub max_overrides_per_event: usize,
@@ -148,6 +151,7 @@ impl LimitsConfig {
     pub fn budget(&self) -> BudgetLimits {
         BudgetLimits {
             components: self.max_components,
+            values: self.max_calendar_values,
             overrides_per_master: self.max_overrides_per_event,
             occurrences: self.max_occurrences_per_message,
             rule_candidates: self.max_rule_candidates,
@@ -279,6 +283,7 @@ impl Default for LimitsConfig {
             max_occurrences: 10_000,
             max_rule_iterations: 200_000,
             max_components: budget.components,
+            max_calendar_values: budget.values,
             max_overrides_per_event: budget.overrides_per_master,
             max_occurrences_per_message: budget.occurrences,
             max_rule_candidates: budget.rule_candidates,
@@ -384,12 +389,13 @@ impl Config {
         }
         let l = &self.limits;
         if l.max_components == 0
+            || l.max_calendar_values == 0
             || l.max_overrides_per_event == 0
             || l.max_occurrences_per_message == 0
             || l.max_rule_candidates == 0
         {
             return Err(InfraError::Config(
-                "limits: max_components, max_overrides_per_event, max_occurrences_per_message and max_rule_candidates must be at least 1".into(),
+                "limits: max_components, max_calendar_values, max_overrides_per_event, max_occurrences_per_message and max_rule_candidates must be at least 1".into(),
             ));
         }
         if self.authentication.require

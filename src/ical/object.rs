@@ -22,6 +22,19 @@ pub struct Object {
     pub(super) main: usize,
 }
 
+/// The result of [`Object::split_within`].
+#[derive(Debug, Clone, Default)]
+pub struct Split {
+    /// The objects kept.
+    pub objects: Vec<Object>,
+    /// How many scheduling components the calendar has.
+    pub found: usize,
+    /// Properties and components copied into the objects.
+    pub entries: usize,
+    /// The copies went over `max_entries`: no objects are returned.
+    pub over_entries: bool,
+}
+
 /// An RDATE value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RDate {
@@ -38,7 +51,17 @@ impl Object {
     /// copy of the calendar-level properties (except METHOD) and of the
     /// VTIMEZONEs it refers to.
     pub fn split(cal: &ICalendar) -> Vec<Object> {
-        let Some(root) = cal.components.first() else { return Vec::new() };
+        Object::split_within(cal, usize::MAX, usize::MAX).objects
+    }
+
+    /// [`Object::split`] keeping at most `max_objects` objects and copying at
+    /// most about `max_entries` properties and components in all: each
+    /// object carries its own copy of the time zones it uses, so a large
+    /// VTIMEZONE shared by a thousand events would otherwise be copied a
+    /// thousand times (issue 12).
+    pub fn split_within(cal: &ICalendar, max_objects: usize, max_entries: usize) -> Split {
+        let mut out = Split::default();
+        let Some(root) = cal.components.first() else { return out };
         // TZID → the VTIMEZONEs defining it, with their position among the
         // calendar's components (copies keep the calendar's order).
         let mut timezones: HashMap<String, Vec<(usize, u32)>> = HashMap::new();
@@ -55,13 +78,16 @@ impl Object {
                 timezones.entry(tzid.trim_matches('"').to_string()).or_default().push((pos, *id));
             }
         }
-        let mut out = Vec::new();
         for id in &root.component_ids {
             let Some(comp) = cal.components.get(*id as usize) else { continue };
             if matches!(
                 comp.component_type,
                 ICalendarComponentType::VTimezone | ICalendarComponentType::Other(_)
             ) {
+                continue;
+            }
+            out.found += 1;
+            if out.objects.len() >= max_objects {
                 continue;
             }
             let mut new = ICalendar { components: vec![calendar_root(root)] };
@@ -78,7 +104,15 @@ impl Object {
             }
             let main = copy_subtree(cal, *id, &mut new);
             new.components[0].component_ids.push(main);
-            out.push(Object { cal: new, main: main as usize });
+            out.entries = out
+                .entries
+                .saturating_add(new.components.iter().map(|c| c.entries.len() + 1).sum());
+            if out.entries > max_entries {
+                out.over_entries = true;
+                out.objects.clear();
+                return out;
+            }
+            out.objects.push(Object { cal: new, main: main as usize });
         }
         out
     }
@@ -393,10 +427,20 @@ pub(super) fn text_entry(prop: ICalendarProperty, value: &str) -> ICalendarEntry
     }
 }
 
+/// Calendar-level properties copied into each object at most: real
+/// calendars have a handful (PRODID, VERSION, CALSCALE, X-WR-…); a hostile
+/// one with thousands would be copied into each of its events.
+const MAX_ROOT_ENTRIES: usize = 64;
+
 fn calendar_root(root: &ICalendarComponent) -> ICalendarComponent {
     let mut new = ICalendarComponent::new(ICalendarComponentType::VCalendar);
-    new.entries =
-        root.entries.iter().filter(|e| e.name != ICalendarProperty::Method).cloned().collect();
+    new.entries = root
+        .entries
+        .iter()
+        .filter(|e| e.name != ICalendarProperty::Method)
+        .take(MAX_ROOT_ENTRIES)
+        .cloned()
+        .collect();
     if !new.entries.iter().any(|e| e.name == ICalendarProperty::Version) {
         new.entries.push(text_entry(ICalendarProperty::Version, "2.0"));
     }
@@ -495,5 +539,75 @@ mod tests {
         // Round trip through storage.
         let again = Object::from_stored(&text).unwrap();
         assert_eq!(again.to_ics(), text);
+    }
+
+    /// A VCALENDAR holding one VEVENT with `n` components below it, nested
+    /// (each inside the previous) or flat.
+    fn deep_calendar(n: u32, nested: bool) -> ICalendar {
+        let mut root = ICalendarComponent::new(ICalendarComponentType::VCalendar);
+        root.component_ids.push(1);
+        let mut ev = ICalendarComponent::new(ICalendarComponentType::VEvent);
+        ev.entries.push(text_entry(ICalendarProperty::Uid, "deep"));
+        let mut comps = vec![root, ev];
+        for i in 0..n {
+            let id = i + 2;
+            let parent = if nested { id - 1 } else { 1 };
+            comps[parent as usize].component_ids.push(id);
+            comps.push(ICalendarComponent::new(ICalendarComponentType::Other("X".into())));
+        }
+        ICalendar { components: comps }
+    }
+
+    #[test]
+    fn copying_is_linear_in_nested_and_flat_components() {
+        // Quadratic scans took minutes here (issue 12); a linear copy takes
+        // well under a second even unoptimised.
+        for nested in [true, false] {
+            let cal = deep_calendar(100_000, nested);
+            let t = std::time::Instant::now();
+            let objs = Object::split(&cal);
+            assert!(t.elapsed() < std::time::Duration::from_secs(5), "{:?}", t.elapsed());
+            assert_eq!(objs.len(), 1);
+            assert_eq!(objs[0].cal.components.len(), 100_002, "root, event and every child");
+            let main = &objs[0].cal.components[objs[0].main];
+            assert_eq!(main.component_ids.len(), if nested { 1 } else { 100_000 });
+        }
+    }
+
+    #[test]
+    fn splitting_stops_when_copies_exceed_the_bound() {
+        // One VTIMEZONE of 300 properties shared by 50 events: 15,000 copies.
+        let mut tz = String::from("BEGIN:VTIMEZONE\r\nTZID:Big\r\n");
+        tz.push_str(&"X-PAD:1\r\n".repeat(300));
+        tz.push_str("END:VTIMEZONE\r\n");
+        let events: String = (0..50)
+            .map(|i| {
+                format!(
+                    "BEGIN:VEVENT\r\nUID:{i}\r\nDTSTART;TZID=Big:20270101T100000\r\nEND:VEVENT\r\n"
+                )
+            })
+            .collect();
+        let cal =
+            ICalendar::parse(format!("BEGIN:VCALENDAR\r\n{tz}{events}END:VCALENDAR\r\n")).unwrap();
+        let all = Object::split_within(&cal, 1000, usize::MAX);
+        assert_eq!((all.objects.len(), all.found), (50, 50));
+        assert!(all.entries > 15_000 && !all.over_entries, "{}", all.entries);
+        let capped = Object::split_within(&cal, 1000, 10_000);
+        assert!(capped.over_entries && capped.objects.is_empty());
+        let few = Object::split_within(&cal, 3, usize::MAX);
+        assert_eq!((few.objects.len(), few.found), (3, 50));
+    }
+
+    #[test]
+    fn calendar_level_properties_are_copied_up_to_a_bound() {
+        let pads = "X-PAD:1\r\n".repeat(500);
+        let cal = ICalendar::parse(format!(
+            "BEGIN:VCALENDAR\r\nPRODID:-//x//y//EN\r\nVERSION:2.0\r\n{pads}BEGIN:VEVENT\r\nUID:a\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        ))
+        .unwrap();
+        let objs = Object::split(&cal);
+        let root = &objs[0].cal.components[0];
+        assert_eq!(root.entries.len(), MAX_ROOT_ENTRIES);
+        assert!(objs[0].to_ics().contains("PRODID:-//x//y//EN"));
     }
 }

@@ -4,12 +4,12 @@
 //! lines). Performs no I/O.
 
 use super::object::{Object, copy_subtree, text_entry};
-use std::collections::HashSet;
 use super::types::Method;
 use calcard::icalendar::{
     ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarProperty,
     ICalendarValue,
 };
+use std::collections::HashSet;
 
 impl Object {
     /// The object as a stand-alone VCALENDAR (the stored form).

@@ -6,8 +6,8 @@
 //! Performs no I/O.
 
 use super::extract::InboundMessage;
-use crate::budget::{Budget, BudgetLimits, TooCostly};
-use crate::ical::parse::{ParseLimits, count_components, parse_calendar_text};
+use crate::budget::{Budget, BudgetLimits, TooCostly, Work};
+use crate::ical::parse::{ParseLimits, parse_calendar_text, text_cost};
 use crate::ical::quirks::exchange_duplicate_components;
 use crate::ical::{Method, Object, Zone, ZoneResolver};
 use crate::recur::candidates_per_step;
@@ -171,13 +171,21 @@ fn collect(
     for (i, part) in msg.calendar_parts.iter().enumerate() {
         // Counted on the text first: a part over budget is never parsed.
         let left = out.budget.components_left();
-        let begun = count_components(&part.text);
-        if begun > left {
-            out.budget.charge_components(begun)?;
+        let cost = text_cost(&part.text);
+        if cost.components > left {
+            out.budget.charge_components(cost.components)?;
         }
+        out.budget.charge_values(cost.values)?;
         let limits = ParseLimits { max_components: left, ..ParseLimits::default() };
         let parsed = parse_calendar_text(&part.text, limits);
         out.budget.charge_components(parsed.components)?;
+        if let Some(cal) = parsed.calendars.iter().find(|c| c.over_copies) {
+            return Err(TooCostly {
+                what: Work::Copies,
+                amount: cal.copied_entries as u64,
+                limit: limits.max_copied_entries as u64,
+            });
+        }
         for d in parsed.diagnostics {
             out.notes.push(format!("part {}: {d}", i + 1));
         }
@@ -315,6 +323,103 @@ mod tests {
         let o = items(&format!("Content-Type: text/calendar; method=REQUEST\r\n\r\n{cals}"));
         assert_eq!(o.items.len(), MAX_ITEMS_PER_MESSAGE);
         assert!(o.notes.iter().any(|n| n.contains("the rest ignored")), "{:?}", o.notes);
+    }
+
+    fn items_within(raw: &str, limits: BudgetLimits) -> ItemsOutcome {
+        let msg = InboundMessage::parse(raw.as_bytes(), &MailLimits::default());
+        extract_items_within(&msg, true, limits)
+    }
+
+    fn request(body: &str) -> String {
+        format!(
+            "Content-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\n{body}END:VCALENDAR\r\n"
+        )
+    }
+
+    fn refused(o: &ItemsOutcome, what: crate::budget::Work) {
+        assert!(o.items.is_empty() && !o.handled, "{:?}", o.notes);
+        assert_eq!(o.too_costly.as_ref().map(|e| e.what), Some(what), "{:?}", o.notes);
+        assert!(
+            o.notes.iter().any(|n| n.starts_with("not acted on: too costly (")),
+            "{:?}",
+            o.notes
+        );
+    }
+
+    #[test]
+    fn a_message_within_budget_carries_its_charges() {
+        let o = items_within(&request(EV), BudgetLimits::default());
+        assert_eq!(o.items.len(), 1);
+        assert!(o.too_costly.is_none());
+        assert_eq!(o.budget.components_left(), BudgetLimits::default().components - 2);
+    }
+
+    #[test]
+    fn too_many_components_are_refused_before_parsing() {
+        let alarms = "BEGIN:VALARM\r\nEND:VALARM\r\n".repeat(10);
+        let ev = format!("BEGIN:VEVENT\r\nUID:1\r\n{alarms}END:VEVENT\r\n");
+        let limits = BudgetLimits { components: 11, ..BudgetLimits::default() };
+        let o = items_within(&request(&ev), limits);
+        refused(&o, crate::budget::Work::Components);
+        assert!(
+            o.notes
+                .iter()
+                .any(|n| n == "not acted on: too costly (calendar components: 12, limit 11)"),
+            "{:?}",
+            o.notes
+        );
+        assert_eq!(
+            items_within(&request(&ev), BudgetLimits { components: 12, ..limits }).items.len(),
+            1
+        );
+    }
+
+    #[test]
+    fn too_many_values_are_refused() {
+        let dates: Vec<String> = (1..=9).map(|d| format!("2027010{d}T100000Z")).collect();
+        let ev = format!(
+            "BEGIN:VEVENT\r\nUID:1\r\nDTSTART:20270101T100000Z\r\nEXDATE:{}\r\nEND:VEVENT\r\n",
+            dates.join(",")
+        );
+        let o = items_within(&request(&ev), BudgetLimits { values: 12, ..BudgetLimits::default() });
+        refused(&o, crate::budget::Work::Values);
+        let o =
+            items_within(&request(&ev), BudgetLimits { values: 100, ..BudgetLimits::default() });
+        assert_eq!(o.items.len(), 1);
+    }
+
+    #[test]
+    fn too_many_overrides_of_one_event_are_refused() {
+        let over = |uid: &str, day: u32| {
+            format!(
+                "BEGIN:VEVENT\r\nUID:{uid}\r\nRECURRENCE-ID:202701{day:02}T100000Z\r\nDTSTART:202701{day:02}T110000Z\r\nEND:VEVENT\r\n"
+            )
+        };
+        let limits = BudgetLimits { overrides_per_master: 2, ..BudgetLimits::default() };
+        let two_each = format!("{}{}{}{}", over("a", 1), over("a", 2), over("b", 1), over("b", 2));
+        assert_eq!(items_within(&request(&two_each), limits).items.len(), 4);
+        let three = format!("{two_each}{}", over("a", 3));
+        refused(&items_within(&request(&three), limits), crate::budget::Work::Overrides);
+    }
+
+    #[test]
+    fn a_rule_with_too_many_candidates_per_step_is_refused() {
+        let ev = |rule: &str| {
+            format!(
+                "BEGIN:VEVENT\r\nUID:1\r\nDTSTART:20270101T100000Z\r\nRRULE:{rule}\r\nEND:VEVENT\r\n"
+            )
+        };
+        let o = items_within(
+            &request(&ev("FREQ=DAILY;BYHOUR=8,9,10;BYMINUTE=0,30")),
+            BudgetLimits { rule_candidates: 5, ..BudgetLimits::default() },
+        );
+        refused(&o, crate::budget::Work::RuleCandidates);
+        assert!(o.notes.iter().any(|n| n.contains("candidate times in one step of a recurrence rule: 6, limit 5")));
+        let o = items_within(
+            &request(&ev("FREQ=DAILY;BYHOUR=8,9,10;BYMINUTE=0,30")),
+            BudgetLimits::default(),
+        );
+        assert_eq!(o.items.len(), 1);
     }
 
     #[test]

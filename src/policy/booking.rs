@@ -3,9 +3,9 @@
 
 use crate::address::CalAddress;
 use crate::config::prefs::Prefs;
+use crate::ical::datetime::writable_year;
 use crate::ical::{DateTimeValue, Object, RDate, Zone};
 use crate::recur::{ExpandParams, Occurrence, expand};
-use crate::ical::datetime::writable_year;
 use chrono::{DateTime, Datelike, Duration, Utc};
 
 /// A booking request as the policy sees it.
@@ -84,7 +84,9 @@ impl Booking {
             // Checked: an RDATE period may last longer than chrono can
             // represent (`P99999999W`); expansion drops such periods too.
             let p = match rd {
-                RDate::At(v) => v.to_utc(&zones).and_then(|s| Some((s, s.checked_add_signed(length)?))),
+                RDate::At(v) => {
+                    v.to_utc(&zones).and_then(|s| Some((s, s.checked_add_signed(length)?)))
+                }
                 RDate::Period(s, e) => s.to_utc(&zones).zip(e.to_utc(&zones)),
                 RDate::PeriodDuration(s, d) => {
                     s.to_utc(&zones).and_then(|s| Some((s, s.checked_add_signed(d)?)))

@@ -151,9 +151,11 @@ mod tests {
             list(0, 59)
         ));
         assert_eq!(candidates_per_step(&r), 366 * 24 * 60 * 60);
-        let every_day = rule(&format!("FREQ=YEARLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR={}", list(0, 23)));
+        let every_day =
+            rule(&format!("FREQ=YEARLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR={}", list(0, 23)));
         assert_eq!(candidates_per_step(&every_day), 366 * 24);
-        let hourly = rule(&format!("FREQ=HOURLY;BYMINUTE={};BYSECOND={}", list(0, 59), list(0, 59)));
+        let hourly =
+            rule(&format!("FREQ=HOURLY;BYMINUTE={};BYSECOND={}", list(0, 59), list(0, 59)));
         assert_eq!(candidates_per_step(&hourly), 3600);
     }
 
@@ -161,7 +163,10 @@ mod tests {
     fn duplicates_count_once_and_day_parts_narrow() {
         assert_eq!(candidates_per_step(&rule("FREQ=DAILY;BYHOUR=9,9,9,9,9,9")), 1);
         // Two months of a yearly rule cannot keep more than 62 days.
-        assert_eq!(candidates_per_step(&rule("FREQ=YEARLY;BYMONTH=1,2;BYDAY=MO,TU,WE,TH,FR,SA,SU")), 62);
+        assert_eq!(
+            candidates_per_step(&rule("FREQ=YEARLY;BYMONTH=1,2;BYDAY=MO,TU,WE,TH,FR,SA,SU")),
+            62
+        );
         assert_eq!(candidates_per_step(&rule("FREQ=YEARLY;BYMONTHDAY=1,15")), 24);
         assert_eq!(candidates_per_step(&rule("FREQ=YEARLY;BYWEEKNO=1,2")), 14);
     }

@@ -8,8 +8,8 @@
 use super::ExpandParams;
 use super::cost::candidates_per_step;
 use crate::ical::{DateTimeValue, ZoneResolver};
-use calcard::common::{IanaString, PartialDateTime};
 use calcard::common::timezone::Tz;
+use calcard::common::{IanaString, PartialDateTime};
 use calcard::icalendar::{
     ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarProperty,
     ICalendarRecurrenceRule, ICalendarValue,

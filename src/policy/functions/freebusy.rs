@@ -82,7 +82,11 @@ pub(crate) fn bookings_and_offers(
 /// The occurrences that would exceed `cap` concurrent bookings. The
 /// others' concurrency is indexed once ([`Concurrency`]), so the check is
 /// O((n + m) log m) for n occurrences and m stored periods.
-pub(crate) fn conflicting(b: &Booking, view: &dyn PolicyView, cap: usize) -> InfraResult<Conflicts> {
+pub(crate) fn conflicting(
+    b: &Booking,
+    view: &dyn PolicyView,
+    cap: usize,
+) -> InfraResult<Conflicts> {
     let Some((s, e)) = b.span() else { return Ok(Conflicts::default()) };
     let mut others = bookings_and_offers(view, &b.resource, s, e, b.now)?;
     others.retain(|p| !b.is_self(&p.uid, &p.rid));
