@@ -12,7 +12,7 @@
 //! `ItemsOutcome::budget`; the agents charge the occurrences they expand
 //! against it, per recipient:
 //!
-//! ```ignore
+//! ```text
 //! let mut budget = items.budget.clone();
 //! let mut params = env.expand_params(days);
 //! params.max_occurrences = params.max_occurrences.min(budget.occurrences_left().max(1));
@@ -209,6 +209,7 @@ impl Budget {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn small() -> Budget {

@@ -5,13 +5,18 @@
 //! stay under the targets of docs/limits.md: 1 s and 64 MiB per message.
 //! The outcome must be the documented one, with its log line.
 //!
-//! Calibration: the tests run the debug build. Its dependencies (calcard,
-//! mail-parser, SQLite) are built optimised (`[profile.dev.package."*"]` in
-//! Cargo.toml), our own code is not, so the same bounds are stricter here
-//! than for the release build (release figures: docs/limits.md). The
-//! trivial booking is measured in the same run as a yardstick and must
-//! itself be far below the bounds, so that a slow machine shows up there
-//! rather than as a false alarm.
+//! Calibration: `cargo test` runs the debug build. Its dependencies
+//! (calcard, mail-parser, SQLite) are built optimised
+//! (`[profile.dev.package."*"]` in Cargo.toml); our own code is not, and
+//! the heaviest input costs about twice as much as in release (secondly
+//! events: 0.8–0.9 s in debug, 0.4 s in release, docs/limits.md), too close
+//! to 1 s for a loaded machine. So the CPU bound is the 1 s target in a
+//! release test build and twice that in a debug one, which holds the
+//! release binary to about the target; the memory bound is the 64 MiB
+//! target in both. The trivial booking is
+//! measured in the same run as a yardstick and must itself be far below the
+//! bounds, so that a slow machine shows up there rather than as a false
+//! alarm.
 #![allow(clippy::unwrap_used)]
 
 #[path = "hostile/corpus.rs"]
@@ -19,12 +24,13 @@ mod corpus;
 
 use crate::util;
 use corpus::{Input, ROOM};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use wait4::Wait4;
 
-/// The targets: CPU time and peak memory of one message.
-const MAX_CPU: Duration = Duration::from_secs(1);
+/// The targets: CPU time and peak memory of one message (CPU doubled for
+/// the unoptimised debug build, see above).
+const MAX_CPU: Duration = Duration::from_secs(if cfg!(debug_assertions) { 2 } else { 1 });
 const MAX_RSS: u64 = 64 << 20;
 
 /// What one run cost and produced.
