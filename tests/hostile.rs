@@ -183,6 +183,19 @@ fn occurrences_are_checked_for_conflicts_in_near_linear_time() {
 }
 
 #[test]
+fn open_ended_rules_stop_at_the_occurrence_cap() {
+    let m = within_bounds(&corpus::open_secondly_events(20));
+    for i in 0..20 {
+        assert_log(
+            &m,
+            &format!(
+                "REQUEST open-{i} from mailto:organiser@example.com: DECLINED (more than 10000 occurrences: declined)"
+            ),
+        );
+    }
+}
+
+#[test]
 fn many_exdates_are_refused_as_too_costly() {
     let m = within_bounds(&corpus::exdates(200_000, 10_000));
     assert_log(

@@ -41,6 +41,9 @@ pub struct ExpandParams {
     pub max_iterations: usize,
     /// A rule whose one step generates more candidate times is not expanded.
     pub max_rule_candidates: u64,
+    /// Set by `expand` for windowed runs: instances enough to know the
+    /// result (see there).
+    enough: Option<usize>,
 }
 
 impl ExpandParams {
@@ -53,6 +56,7 @@ impl ExpandParams {
             max_occurrences: 10_000,
             max_iterations: 200_000,
             max_rule_candidates: crate::budget::BudgetLimits::default().rule_candidates,
+            enough: None,
         }
     }
 }
@@ -173,8 +177,18 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
         }
     }
 
+    let exdates: HashSet<DateTime<Utc>> =
+        obj.exdates().iter().filter_map(|e| e.to_utc(zones)).collect();
     if let Some(rrule) = obj.rrule() {
         let open = rrule.count.is_none() && rrule.until.is_none();
+        // When no instance can end before `keep_from`, every instance is
+        // kept unless an EXDATE removes it: a windowed run then needs only
+        // this many to fill `max_occurrences` and see that there are more.
+        let enough = params
+            .keep_from
+            .is_none_or(|k| occ[0].start >= k)
+            .then(|| params.max_occurrences.saturating_add(exdates.len()).saturating_add(2));
+        let params = &ExpandParams { enough, ..*params };
         let mut run = rule::RuleRun::new(rrule, &start, zones, params, open);
         let mut locals = run.locals();
         out.diagnostics.extend(run.diagnostics);
@@ -209,8 +223,6 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
         }
     }
 
-    let exdates: HashSet<DateTime<Utc>> =
-        obj.exdates().iter().filter_map(|e| e.to_utc(zones)).collect();
     if !exdates.is_empty() {
         occ.retain(|o| !exdates.contains(&o.start));
     }

@@ -114,7 +114,11 @@ impl RuleRun {
         root.component_ids.push(1);
         RuleRun {
             cal: Some(ICalendar { components: vec![root, ev] }),
-            limit: params.max_iterations.min(params.max_occurrences.saturating_mul(20)).max(1),
+            limit: params
+                .max_iterations
+                .min(params.max_occurrences.saturating_mul(20))
+                .min(if use_window { params.enough.unwrap_or(usize::MAX) } else { usize::MAX })
+                .max(1),
             truncated: false,
             refused: false,
             diagnostics,

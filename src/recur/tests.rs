@@ -228,3 +228,19 @@ fn periods_past_year_9999_are_not_placed() {
     assert!(e.diagnostics.iter().any(|d| d.contains("RDATE cannot be placed")));
     assert!(e.occurrences.iter().all(|o| o.end.year() <= 9999));
 }
+
+#[test]
+fn an_open_ended_rule_generates_only_the_instances_it_keeps() {
+    // FREQ=MINUTELY for 150 days is 216,000 instances; the first 10,000
+    // and the truncation flag are all that is kept.
+    let e = run(
+        "DTSTART:20270105T100000Z\r\nDURATION:PT30S\r\nRRULE:FREQ=MINUTELY\r\nEXDATE:20270105T100100Z\r\n",
+    );
+    assert!(e.truncated && e.open_ended);
+    assert_eq!(e.occurrences.len(), 10_000);
+    assert_eq!(starts(&e)[..2], ["2027-01-05T10:00", "2027-01-05T10:02"]);
+    assert_eq!(
+        e.occurrences.last().unwrap().start,
+        utc(2027, 1, 5, 10, 0) + Duration::minutes(10_000)
+    );
+}

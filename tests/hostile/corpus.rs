@@ -118,6 +118,24 @@ pub fn secondly_events(n: usize, count: usize) -> Input {
     }
 }
 
+/// `n` open-ended `FREQ=SECONDLY` events: each expansion stops at the
+/// occurrence cap and is declined.
+pub fn open_secondly_events(n: usize) -> Input {
+    let body: String = (0..n)
+        .map(|i| {
+            format!(
+                "BEGIN:VEVENT\r\n{}DTEND:20270310T100001Z\r\nRRULE:FREQ=SECONDLY\r\nEND:VEVENT\r\n",
+                event_head(&format!("open-{i}"), "20270310T100000Z")
+            )
+        })
+        .collect();
+    Input {
+        name: "open-secondly-events",
+        what: "open-ended recurring events expanded to the caps",
+        message: message("open-secondly-events", &calendar(&body)),
+    }
+}
+
 /// An event every minute (`COUNT=count`) with `n` EXDATEs, every other
 /// minute, in one folded EXDATE property.
 pub fn exdates(n: usize, count: usize) -> Input {
@@ -211,6 +229,7 @@ pub fn all() -> Vec<Input> {
         flat_valarms(150_000),
         nested_vevents(100_000),
         secondly_events(20, 9999),
+        open_secondly_events(20),
         exdates(200_000, 10_000),
         rule_candidates(),
         long_duration(),
