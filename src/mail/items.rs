@@ -1,8 +1,9 @@
 //! From calendar parts to iTIP items: the METHOD checks of imip-agent 3.1
 //! with the client leniencies, and de-duplication of calendars sent twice.
 //! The message's work budget (`crate::budget`) is charged here for its
-//! components, modified occurrences and recurrence rules: a message over
-//! budget yields no items and the note "not acted on: too costly (…)".
+//! components and lines (counted on the text, before parsing), modified
+//! occurrences and recurrence rules: a message over budget yields no items
+//! and the note "not acted on: too costly (…)".
 //! Performs no I/O.
 
 use super::extract::InboundMessage;
