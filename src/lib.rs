@@ -10,6 +10,7 @@
 pub mod address;
 pub mod admin;
 pub mod agent;
+pub mod budget;
 pub mod cli;
 pub mod clock;
 pub mod config;

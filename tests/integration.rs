@@ -24,5 +24,8 @@ mod concurrency;
 // The LMTP/SMTP listener and sender authentication, against the binaries (issue 6).
 pub mod listener;
 
+// Hostile calendar data within the message limits: CPU and memory per message (issue 12).
+mod hostile;
+
 // Calendar agents on an OAA facilitator: wire transcripts and multi-process tests (issue 7).
 mod oaa_calendar;

@@ -227,7 +227,10 @@ fuzz_target!(|data: &[u8]| {
     params.keep_from = keep_from;
     let default =
         if mode & 8 == 0 { Zone::Utc } else { Zone::from_name("Europe/Oslo").unwrap_or(Zone::Utc) };
-    let parsed = parse_calendar_text(&text, ParseLimits { max_calendars: 2, max_objects: 4 });
+    let parsed = parse_calendar_text(
+        &text,
+        ParseLimits { max_calendars: 2, max_objects: 4, ..ParseLimits::default() },
+    );
     for cal in &parsed.calendars {
         for obj in cal.objects.iter().filter(|o| o.kind() == ComponentKind::Event) {
             check(obj, default.clone(), &params);

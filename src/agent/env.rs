@@ -66,6 +66,7 @@ impl Env<'_> {
         p.keep_from = Some(now - Duration::days(days.max(1)));
         p.max_occurrences = self.config.limits.max_occurrences;
         p.max_iterations = self.config.limits.max_rule_iterations;
+        p.max_rule_candidates = self.config.limits.max_rule_candidates;
         p
     }
 

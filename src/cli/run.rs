@@ -12,7 +12,7 @@ use crate::agent::AgentKind;
 use crate::agent::handle::{handle_recipient, message_key};
 use crate::error::{InfraError, InfraResult};
 use crate::mail::InboundMessage;
-use crate::mail::items::extract_items;
+use crate::mail::items::extract_items_within;
 use crate::store::{RunRecord, Store};
 use crate::transport::Sender;
 use std::io::Read;
@@ -234,7 +234,7 @@ fn run(
     for d in &msg.diagnostics {
         log.line(d.clone());
     }
-    let items = extract_items(&msg, cfg.counter_as_request);
+    let items = extract_items_within(&msg, cfg.counter_as_request, cfg.limits.budget());
     let recipients = match recipients(kind, args, &msg) {
         Ok(r) => r,
         Err(o) => return Ok(o),

@@ -9,6 +9,7 @@
 
 pub mod prefs;
 
+use crate::budget::BudgetLimits;
 use crate::error::{InfraError, InfraResult};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -142,8 +143,34 @@ pub struct LimitsConfig {
     pub max_mime_parts: usize,
     /// Most occurrences of one event recorded.
     pub max_occurrences: usize,
-    /// Most recurrence-rule steps per expansion.
+    /// Most recurrence-rule instances generated per expansion.
     pub max_rule_iterations: usize,
+    /// Most calendar components (every BEGIN) per message; a message with
+    /// more is not acted on (docs/limits.md).
+    pub max_components: usize,
+    /// Most calendar lines plus list values (each date of an EXDATE list…)
+    /// per message.
+    pub max_calendar_values: usize,
+    /// Most modified occurrences (RECURRENCE-ID objects) of one event per
+    /// message.
+    pub max_overrides_per_event: usize,
+    /// Most occurrences expanded per message, over all its events.
+    pub max_occurrences_per_message: usize,
+    /// Most candidate times one step of a recurrence rule may generate.
+    pub max_rule_candidates: u64,
+}
+
+impl LimitsConfig {
+    /// The work budget of one message.
+    pub fn budget(&self) -> BudgetLimits {
+        BudgetLimits {
+            components: self.max_components,
+            values: self.max_calendar_values,
+            overrides_per_master: self.max_overrides_per_event,
+            occurrences: self.max_occurrences_per_message,
+            rule_candidates: self.max_rule_candidates,
+        }
+    }
 }
 
 /// `[authentication]` (issue 6: act on iTIP only when the mail system vouches for the sender)
@@ -280,12 +307,18 @@ impl Default for DeliveryConfig {
 
 impl Default for LimitsConfig {
     fn default() -> Self {
+        let budget = BudgetLimits::default();
         LimitsConfig {
             max_message_size: 25 << 20,
             max_mime_depth: 16,
             max_mime_parts: 500,
             max_occurrences: 10_000,
             max_rule_iterations: 200_000,
+            max_components: budget.components,
+            max_calendar_values: budget.values,
+            max_overrides_per_event: budget.overrides_per_master,
+            max_occurrences_per_message: budget.occurrences,
+            max_rule_candidates: budget.rule_candidates,
         }
     }
 }
@@ -410,6 +443,17 @@ impl Config {
                 "listener.max_connections, max_connections_per_peer, max_batch, command_timeout_seconds and data_timeout_seconds must be at least 1".into(),
             ));
         }
+        let l = &self.limits;
+        if l.max_components == 0
+            || l.max_calendar_values == 0
+            || l.max_overrides_per_event == 0
+            || l.max_occurrences_per_message == 0
+            || l.max_rule_candidates == 0
+        {
+            return Err(InfraError::Config(
+                "limits: max_components, max_calendar_values, max_overrides_per_event, max_occurrences_per_message and max_rule_candidates must be at least 1".into(),
+            ));
+        }
         if self.authentication.require
             && self.authentication.trusted_authserv_ids.is_empty()
             && !self.authentication.trust_local_submission
@@ -451,6 +495,10 @@ mod tests {
         assert!(Config::from_toml("[store]\ndurability = \"maybe\"").is_err());
         assert!(Config::from_toml("[defaults]\nincoming = \"sideways\"").is_err());
         assert!(Config::from_toml("[defaults]\nincoming = \"summary-only\"").is_ok());
+        assert!(Config::from_toml("[limits]\nmax_components = 0").is_err());
+        let c = Config::from_toml("[limits]\nmax_rule_candidates = 5\nmax_components = 7").unwrap();
+        assert_eq!(c.limits.budget().rule_candidates, 5);
+        assert_eq!(c.limits.budget().components, 7);
         assert!(Config::from_toml("[outgoing]\ntimeout_seconds = 0").is_err());
         assert!(Config::from_toml("[delivery]\ntimeout_seconds = 0").is_err());
         let c = Config::from_toml("[outgoing]\ntimeout_seconds = 5\nspool_dir = \"/x\"").unwrap();

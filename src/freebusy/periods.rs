@@ -156,8 +156,10 @@ pub fn coalesce(
 }
 
 /// The first start at or after `from` where `length` fits between the
-/// coalesced `busy` spans, with `align` choosing the first acceptable start
-/// at or after a candidate (permitted times); the slot must end by `until`.
+/// coalesced `busy` spans (sorted and disjoint, as [`coalesce`] returns
+/// them), with `align` choosing the first acceptable start at or after a
+/// candidate (permitted times); the slot must end by `until`. Each candidate
+/// finds its span by binary search.
 pub fn first_gap(
     busy: &[(DateTime<Utc>, DateTime<Utc>)],
     from: DateTime<Utc>,
@@ -173,7 +175,14 @@ pub fn first_gap(
             return None;
         }
         let end = candidate + length;
-        match busy.iter().find(|(s, e)| overlap(*s, *e, candidate, end)) {
+        // Spans ending before the candidate cannot overlap it; of the rest,
+        // only those starting by its end can.
+        let from_here = busy.partition_point(|(_, e)| *e < candidate);
+        let hit = busy[from_here..]
+            .iter()
+            .take_while(|(s, _)| *s <= end)
+            .find(|(s, e)| overlap(*s, *e, candidate, end));
+        match hit {
             None => return Some(candidate),
             Some((_, e)) => {
                 let next = align((*e).max(candidate + Duration::seconds(1)))?;

@@ -159,19 +159,46 @@ impl fmt::Display for DateTimeValue {
     }
 }
 
-/// `YYYYMMDD`.
-pub fn format_date(d: &NaiveDate) -> String {
-    d.format("%Y%m%d").to_string()
+/// The last year an iCalendar DATE or DATE-TIME can hold (four digits,
+/// RFC 5545 §3.3.4). Times after the end of it are never computed into
+/// periods, so they are never written (clients cannot read a longer year).
+pub const LAST_YEAR: i32 = 9999;
+
+/// Whether a year can be written in iCalendar: 0000 to 9999.
+pub fn writable_year(year: i32) -> bool {
+    (0..=LAST_YEAR).contains(&year)
 }
 
-/// `YYYYMMDDTHHMMSS`.
+/// `YYYYMMDD`.
+pub fn format_date(d: &NaiveDate) -> String {
+    match writable_year(d.year()) {
+        true => format!("{:04}{:02}{:02}", d.year(), d.month(), d.day()),
+        false => d.format("%Y%m%d").to_string(),
+    }
+}
+
+/// `YYYYMMDDTHHMMSS`. Formatted field by field: chrono's `format` parses
+/// its pattern on every call, and this runs for every occurrence's key.
 pub fn format_local(l: &NaiveDateTime) -> String {
-    l.format("%Y%m%dT%H%M%S").to_string()
+    match writable_year(l.year()) {
+        true => format!(
+            "{:04}{:02}{:02}T{:02}{:02}{:02}",
+            l.year(),
+            l.month(),
+            l.day(),
+            l.hour(),
+            l.minute(),
+            l.second()
+        ),
+        false => l.format("%Y%m%dT%H%M%S").to_string(),
+    }
 }
 
 /// `YYYYMMDDTHHMMSSZ`, the form used for DTSTAMP and for stored periods.
 pub fn format_utc(t: &DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
+    let mut s = format_local(&t.naive_utc());
+    s.push('Z');
+    s
 }
 
 /// Parses `YYYYMMDDTHHMMSSZ` (as written by [`format_utc`]).
@@ -222,6 +249,18 @@ mod tests {
     fn z_wins_over_tzid() {
         let v = DateTimeValue::from_partial(&pdt("20140130T140000Z"), Some("Europe/London"));
         assert!(matches!(v, Some(DateTimeValue::Utc(_))));
+    }
+
+    proptest::proptest! {
+        /// The field-by-field formatting writes what chrono's patterns write.
+        #[test]
+        fn formatting_matches_chrono(secs in -62_167_219_200i64..253_402_300_800i64) {
+            let t = DateTime::<Utc>::from_timestamp(secs, 0).unwrap();
+            proptest::prop_assert_eq!(format_utc(&t), t.format("%Y%m%dT%H%M%SZ").to_string());
+            let l = t.naive_utc();
+            proptest::prop_assert_eq!(format_local(&l), l.format("%Y%m%dT%H%M%S").to_string());
+            proptest::prop_assert_eq!(format_date(&l.date()), l.format("%Y%m%d").to_string());
+        }
     }
 
     #[test]

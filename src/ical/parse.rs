@@ -16,6 +16,12 @@ pub struct CalendarPart {
     pub method: Option<Method>,
     /// Its scheduling components.
     pub objects: Vec<Object>,
+    /// Properties and components copied to split it into objects (each
+    /// object carries the calendar's properties and its time zones).
+    pub copied_entries: usize,
+    /// The copies would have exceeded `ParseLimits::max_copied_entries`:
+    /// `objects` is empty.
+    pub over_copies: bool,
 }
 
 /// The result of parsing some calendar text: what could be read, and notes
@@ -26,6 +32,9 @@ pub struct ParseOutcome {
     pub calendars: Vec<CalendarPart>,
     /// Human-readable notes (unparseable lines, unterminated components…).
     pub diagnostics: Vec<String>,
+    /// Components (VCALENDARs included) of the calendars read, as calcard
+    /// counted them: what the message's work budget is charged.
+    pub components: usize,
 }
 
 /// Limits applied while parsing, so that hostile input stays bounded.
@@ -35,12 +44,65 @@ pub struct ParseLimits {
     pub max_calendars: usize,
     /// Scheduling components kept per calendar at most.
     pub max_objects: usize,
+    /// Components (of any kind, nested or not) read from one text at most;
+    /// a calendar that goes over them is not split into objects, because
+    /// copying them out is what costs (issue 12).
+    pub max_components: usize,
+    /// Properties and components copied while splitting one calendar into
+    /// objects at most (see `Object::split_within`).
+    pub max_copied_entries: usize,
 }
+
+/// Properties and components copied to split one calendar at most: a
+/// thousand events each with a 150-line VTIMEZONE stay well below, a large
+/// VTIMEZONE shared by a thousand events does not.
+pub const MAX_COPIED_ENTRIES: usize = 200_000;
 
 impl Default for ParseLimits {
     fn default() -> Self {
-        Self { max_calendars: 16, max_objects: 1000 }
+        Self {
+            max_calendars: 16,
+            max_objects: 1000,
+            max_components: crate::budget::BudgetLimits::default().components,
+            max_copied_entries: MAX_COPIED_ENTRIES,
+        }
     }
+}
+
+/// What parsing a calendar text will build, counted on the text itself so
+/// that a part over budget is refused before calcard builds it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextCost {
+    /// Components begun (`BEGIN` lines, however written).
+    pub components: usize,
+    /// Content lines plus the values of comma-separated lists (an EXDATE
+    /// of 200,000 dates is one line but 200,000 values); an escaped comma
+    /// (`\,`) in text does not count.
+    pub values: usize,
+}
+
+/// Counts what `text` will cost to parse. `text` must be unfolded
+/// ([`decode_calendar_bytes`] does it).
+pub fn text_cost(text: &str) -> TextCost {
+    let mut cost = TextCost::default();
+    for line in text.split('\n') {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let name = line.trim_start().split([':', ';']).next().unwrap_or("");
+        if name.trim().eq_ignore_ascii_case("BEGIN") {
+            cost.components += 1;
+        }
+        let bytes = line.as_bytes();
+        let commas = bytes
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| **b == b',' && (*i == 0 || bytes[i - 1] != b'\\'))
+            .count();
+        cost.values = cost.values.saturating_add(1 + commas);
+    }
+    cost
 }
 
 /// Turns raw part bytes into text: unfolds at the byte level first (RFC 5545
@@ -100,6 +162,14 @@ pub fn parse_calendar_text(text: &str, limits: ParseLimits) -> ParseOutcome {
                     ));
                     break;
                 }
+                outcome.components = outcome.components.saturating_add(cal.components.len());
+                if outcome.components > limits.max_components {
+                    outcome.diagnostics.push(format!(
+                        "more than {} calendar components; not read further",
+                        limits.max_components
+                    ));
+                    break;
+                }
                 outcome.calendars.push(calendar_part(&cal, limits, &mut outcome.diagnostics));
             }
             Entry::Eof => break,
@@ -146,16 +216,24 @@ fn calendar_part(cal: &ICalendar, limits: ParseLimits, diags: &mut Vec<String>) 
             })
         })
         .map(|m| Method::parse(&m));
-    let mut objects = Object::split(cal);
-    if objects.len() > limits.max_objects {
+    let split = Object::split_within(cal, limits.max_objects, limits.max_copied_entries);
+    if split.over_entries {
+        diags.push(format!(
+            "splitting the calendar into its {} components copies more than {} properties; not read",
+            split.found, limits.max_copied_entries
+        ));
+    } else if split.found > limits.max_objects {
         diags.push(format!(
             "{} components; only the first {} are used",
-            objects.len(),
-            limits.max_objects
+            split.found, limits.max_objects
         ));
-        objects.truncate(limits.max_objects);
     }
-    CalendarPart { method, objects }
+    CalendarPart {
+        method,
+        objects: split.objects,
+        copied_entries: split.entries,
+        over_copies: split.over_entries,
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +260,32 @@ mod tests {
         let out = parse_calendar_text("hello\r\nworld", ParseLimits::default());
         assert!(out.calendars.is_empty());
         assert!(!out.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn text_cost_counts_components_lines_and_list_values() {
+        let t = "BEGIN:VCALENDAR\r\nbegin:vevent\r\nBEGIN;X=1:VALARM\r\n  Begin:X\r\nSUMMARY:a\\, b\r\nEXDATE:20270101T100000Z,20270102T100000Z,20270103T100000Z\r\n\r\nEND:X\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let c = text_cost(t);
+        assert_eq!(c.components, 4, "BEGIN however written");
+        assert_eq!(
+            c.values,
+            10 + 2,
+            "ten lines, two more EXDATE values, escaped comma not counted"
+        );
+        assert_eq!(text_cost(""), TextCost::default());
+    }
+
+    #[test]
+    fn components_beyond_the_limit_are_not_split() {
+        let t = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nBEGIN:VALARM\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let out =
+            parse_calendar_text(t, ParseLimits { max_components: 2, ..ParseLimits::default() });
+        assert!(out.calendars.is_empty());
+        assert_eq!(out.components, 3);
+        assert!(out.diagnostics.iter().any(|d| d.contains("more than 2 calendar components")));
+        let ok =
+            parse_calendar_text(t, ParseLimits { max_components: 3, ..ParseLimits::default() });
+        assert_eq!(ok.calendars[0].objects.len(), 1);
     }
 
     #[test]

@@ -22,6 +22,7 @@
 //!   Lotus Notes and Zimbra).
 
 use super::object::Object;
+use std::collections::HashSet;
 
 /// Mozilla Calendar exports re-encoded as ISO-8859-1 (and Outlook 2003
 /// 8-bit parts without a charset) are not valid UTF-8; decode them as
@@ -38,14 +39,14 @@ pub fn latin1_calendar_bytes(bytes: &[u8]) -> String {
 /// of each (UID, RECURRENCE-ID, SEQUENCE).
 pub fn exchange_duplicate_components(objects: Vec<Object>) -> Vec<Object> {
     let zones = super::zone::ZoneResolver::empty(super::zone::Zone::Utc);
-    let mut seen: Vec<(Option<String>, String, Option<i64>, &'static str)> = Vec::new();
+    let mut seen: HashSet<(Option<String>, String, Option<i64>, &'static str)> = HashSet::new();
     let mut out = Vec::new();
     for o in objects {
         let key = (o.uid(), o.rid_key(&zones), o.sequence(), o.kind().as_str());
-        if o.uid().is_some() && seen.contains(&key) {
+        let has_uid = key.0.is_some();
+        if !seen.insert(key) && has_uid {
             continue;
         }
-        seen.push(key);
         out.push(o);
     }
     out

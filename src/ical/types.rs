@@ -133,10 +133,14 @@ pub enum Transp {
 impl Transp {
     /// Parses the stored or iCalendar form; unknown values count as opaque.
     pub fn parse(s: &str) -> Transp {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "TRANSPARENT" => Transp::Transparent,
-            "ORG" => Transp::Org,
-            _ => Transp::Opaque,
+        // Without allocating: every stored busy period read goes through here.
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("TRANSPARENT") {
+            Transp::Transparent
+        } else if s.eq_ignore_ascii_case("ORG") {
+            Transp::Org
+        } else {
+            Transp::Opaque
         }
     }
 

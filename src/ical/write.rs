@@ -9,6 +9,7 @@ use calcard::icalendar::{
     ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarProperty,
     ICalendarValue,
 };
+use std::collections::HashSet;
 
 impl Object {
     /// The object as a stand-alone VCALENDAR (the stored form).
@@ -47,7 +48,7 @@ pub fn build_calendar(method: &Method, objects: &[&Object]) -> String {
         values: vec![ICalendarValue::Text(method.as_str().to_string())],
     });
     let mut cal = ICalendar { components: vec![root] };
-    let mut tzids: Vec<String> = Vec::new();
+    let mut tzids: HashSet<String> = HashSet::new();
     for obj in objects {
         let src = obj.calendar();
         for id in &src.components[0].component_ids {
@@ -61,10 +62,9 @@ pub fn build_calendar(method: &Method, objects: &[&Object]) -> String {
                 .and_then(|v| v.as_text())
                 .unwrap_or("")
                 .to_string();
-            if tzids.contains(&tzid) {
+            if !tzids.insert(tzid) {
                 continue;
             }
-            tzids.push(tzid);
             let new_id = copy_subtree(src, *id, &mut cal);
             cal.components[0].component_ids.push(new_id);
         }

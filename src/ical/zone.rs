@@ -101,6 +101,11 @@ impl Zone {
     }
 }
 
+/// Unknown TZIDs remembered for diagnostics at most: every value of a
+/// hostile calendar may name another one (issue 12), and each is looked up
+/// in this list.
+const MAX_UNKNOWN_TZIDS: usize = 64;
+
 /// Resolves the TZIDs used inside one calendar.
 #[derive(Debug)]
 pub struct ZoneResolver {
@@ -148,6 +153,7 @@ impl ZoneResolver {
             return z;
         }
         if let Ok(mut u) = self.unknown.lock()
+            && u.len() < MAX_UNKNOWN_TZIDS
             && !u.iter().any(|x| x == tzid)
         {
             u.push(tzid.to_string());

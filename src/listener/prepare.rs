@@ -7,7 +7,7 @@
 use crate::address::CalAddress;
 use crate::agent::handle::message_key;
 use crate::config::Config;
-use crate::mail::items::{ItemsOutcome, extract_items};
+use crate::mail::items::{ItemsOutcome, extract_items_within};
 use crate::mail::{Arrival, InboundMessage};
 use crate::runtime::mail_limits;
 use std::time::Instant;
@@ -46,7 +46,7 @@ pub fn prepare(
     let mut msg = InboundMessage::parse(&raw, &mail_limits(cfg));
     msg.set_envelope_sender(&mail_from);
     msg.arrival = arrival;
-    let items = extract_items(&msg, cfg.counter_as_request);
+    let items = extract_items_within(&msg, cfg.counter_as_request, cfg.limits.budget());
     let key = message_key(&raw);
     // The same reading of an address as the pipe runner's -o values.
     let recipients =

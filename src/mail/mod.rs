@@ -10,4 +10,4 @@ pub mod items;
 
 pub use arrival::Arrival;
 pub use extract::{CalendarMimePart, InboundMessage, MailLimits};
-pub use items::{ItipItem, extract_items};
+pub use items::{ItipItem, extract_items, extract_items_within};

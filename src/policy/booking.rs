@@ -3,9 +3,10 @@
 
 use crate::address::CalAddress;
 use crate::config::prefs::Prefs;
+use crate::ical::datetime::writable_year;
 use crate::ical::{DateTimeValue, Instance, Object, RDate, Zone};
 use crate::recur::{ExpandParams, Occurrence, expand};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 
 /// A booking request as the policy sees it.
 #[derive(Debug, Clone)]
@@ -80,12 +81,20 @@ impl Booking {
         out.push((main.start, main.end));
         let length = main.end - main.start;
         for rd in self.object.rdates() {
+            // Checked: an RDATE period may last longer than chrono can
+            // represent (`P99999999W`); expansion drops such periods too.
             let p = match rd {
-                RDate::At(v) => v.to_utc(&zones).map(|s| (s, s + length)),
+                RDate::At(v) => {
+                    v.to_utc(&zones).and_then(|s| Some((s, s.checked_add_signed(length)?)))
+                }
                 RDate::Period(s, e) => s.to_utc(&zones).zip(e.to_utc(&zones)),
-                RDate::PeriodDuration(s, d) => s.to_utc(&zones).map(|s| (s, s + d)),
+                RDate::PeriodDuration(s, d) => {
+                    s.to_utc(&zones).and_then(|s| Some((s, s.checked_add_signed(d)?)))
+                }
             };
-            if let Some(p) = p {
+            // Periods expansion drops (past the year 9999) are not moved
+            // either: a correction would write them out.
+            if let Some(p) = p.filter(|(s, e)| writable_year(s.year()) && writable_year(e.year())) {
                 out.push(p);
             }
         }

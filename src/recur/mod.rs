@@ -6,14 +6,25 @@
 //!
 //! Bounds: open-ended rules are expanded only up to a window end and flagged
 //! so that a later run can extend them; every expansion stops after
-//! `max_iterations` rule steps and keeps at most `max_occurrences`
+//! `max_iterations` rule instances and keeps at most `max_occurrences`
 //! occurrences, so that no rule (FREQ=SECONDLY for ever, an impossible
-//! BYMONTHDAY) can hang or exhaust memory.
+//! BYMONTHDAY) can hang or exhaust memory. A rule whose single step would
+//! generate more than `max_rule_candidates` candidate times (`cost.rs`) is
+//! not expanded at all: the engine materialises a whole step at once, so the
+//! caps above cannot stop it. Occurrences must start and end within the
+//! years iCalendar can write (up to 9999); others are dropped, and a DTSTART
+//! period beyond them leaves the event without occurrences. Every step is
+//! near-linear in the occurrences, RDATEs and EXDATEs (issue 12).
 
+mod cost;
 mod rule;
 
+pub use cost::candidates_per_step;
+
+use crate::ical::datetime::writable_year;
 use crate::ical::{DateTimeValue, Object, RDate, ZoneResolver};
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Utc};
+use std::collections::HashSet;
 
 /// Limits and window for one expansion.
 #[derive(Debug, Clone, Copy)]
@@ -26,14 +37,27 @@ pub struct ExpandParams {
     pub keep_from: Option<DateTime<Utc>>,
     /// At most this many occurrences are returned.
     pub max_occurrences: usize,
-    /// At most this many rule steps are taken.
+    /// At most this many rule instances are generated.
     pub max_iterations: usize,
+    /// A rule whose one step generates more candidate times is not expanded.
+    pub max_rule_candidates: u64,
+    /// Set by `expand` for windowed runs: instances enough to know the
+    /// result (see there).
+    enough: Option<usize>,
 }
 
 impl ExpandParams {
-    /// The defaults: the given window end, 10,000 occurrences, 200,000 steps.
+    /// The defaults: the given window end, 10,000 occurrences, 200,000
+    /// instances, 10,000 candidates per rule step.
     pub fn with_window(window_end: DateTime<Utc>) -> Self {
-        Self { window_end, keep_from: None, max_occurrences: 10_000, max_iterations: 200_000 }
+        Self {
+            window_end,
+            keep_from: None,
+            max_occurrences: 10_000,
+            max_iterations: 200_000,
+            max_rule_candidates: crate::budget::BudgetLimits::default().rule_candidates,
+            enough: None,
+        }
     }
 }
 
@@ -97,13 +121,33 @@ fn length_of(obj: &Object, start: &DateTimeValue, zones: &ZoneResolver) -> Lengt
     if start.is_date() { Length::Wall(Duration::days(1)) } else { Length::Exact(Duration::zero()) }
 }
 
+/// An occurrence before its RECURRENCE-ID key is made: the key is a string,
+/// so it is built only for the occurrences kept.
+struct Slot {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    /// The wall-clock start the key is made from.
+    local: NaiveDateTime,
+    is_main: bool,
+}
+
+/// Whether an instant can be written in iCalendar (a four-digit year).
+fn writable(t: &DateTime<Utc>) -> bool {
+    writable_year(t.year())
+}
+
+/// A slot from its start and end, when both can be written.
+fn slot(s: DateTime<Utc>, e: DateTime<Utc>, local: NaiveDateTime, is_main: bool) -> Option<Slot> {
+    let e = e.max(s);
+    (writable(&s) && writable(&e)).then_some(Slot { start: s, end: e, local, is_main })
+}
+
 fn occurrence(
     start: &DateTimeValue,
     length: Length,
     zones: &ZoneResolver,
-    key_style: &DateTimeValue,
     is_main: bool,
-) -> Option<Occurrence> {
+) -> Option<Slot> {
     let s = start.to_utc(zones)?;
     // Checked: DURATION:P99999999W is valid iCalendar but ends after the
     // last date chrono can represent.
@@ -111,8 +155,7 @@ fn occurrence(
         Length::Exact(d) => s.checked_add_signed(d)?,
         Length::Wall(d) => start.with_local(start.local().checked_add_signed(d)?).to_utc(zones)?,
     };
-    let rid = key_style.with_local(start.local()).rid_key(zones);
-    Some(Occurrence { start: s, end: e.max(s), rid, is_main })
+    slot(s, e, start.local(), is_main)
 }
 
 /// Expands an event (or any component with DTSTART) into occurrences.
@@ -123,59 +166,54 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
         return out;
     };
     let length = length_of(obj, &start, zones);
-    let mut occ: Vec<Occurrence> = Vec::new();
-    match occurrence(&start, length, zones, &start, true) {
+    let mut occ: Vec<Slot> = Vec::new();
+    match occurrence(&start, length, zones, true) {
         Some(o) => occ.push(o),
         None => {
-            out.diagnostics
-                .push(format!("DTSTART {start} and its duration cannot be placed in time"));
+            out.diagnostics.push(format!(
+                "DTSTART {start} and its duration cannot be placed in time (up to the year 9999)"
+            ));
             return out;
         }
     }
 
+    let exdates: HashSet<DateTime<Utc>> =
+        obj.exdates().iter().filter_map(|e| e.to_utc(zones)).collect();
+    let exrules = obj.exrules();
     for rrule in obj.rrules() {
         let open = rrule.count.is_none() && rrule.until.is_none();
+        // When no instance can end before `keep_from`, every instance is
+        // kept unless an EXDATE removes it: a windowed run then needs only
+        // this many to fill `max_occurrences` and see that there are more.
+        let enough = (params.keep_from.is_none_or(|k| occ[0].start >= k) && exrules.is_empty())
+            .then(|| params.max_occurrences.saturating_add(exdates.len()).saturating_add(2));
+        let params = &ExpandParams { enough, ..*params };
         let mut run = rule::RuleRun::new(rrule, &start, zones, params, open);
-        let locals = run.locals();
+        let mut locals = run.locals();
         out.diagnostics.extend(run.diagnostics);
         out.open_ended |= open;
-        let mut truncated = run.truncated;
-        let locals = if !open && truncated {
+        let truncated = run.truncated;
+        if !open && truncated && !run.refused {
             // A bounded rule longer than the caps is treated like an
             // open-ended one: expanded within the window, extended later.
             let mut again = rule::RuleRun::new(rrule, &start, zones, params, true);
-            truncated = true;
-            again.locals()
-        } else {
-            locals
-        };
+            locals = again.locals();
+        }
         occ.extend(
-            locals
-                .iter()
-                .filter_map(|l| occurrence(&start.with_local(*l), length, zones, &start, false)),
+            locals.iter().filter_map(|l| occurrence(&start.with_local(*l), length, zones, false)),
         );
         out.truncated |= truncated;
     }
 
     for rd in obj.rdates() {
         let o = match rd {
-            RDate::At(v) => occurrence(&v, length, zones, &start, false),
+            RDate::At(v) => occurrence(&v, length, zones, false),
             RDate::Period(s, e) => match (s.to_utc(zones), e.to_utc(zones)) {
-                (Some(su), Some(eu)) => Some(Occurrence {
-                    start: su,
-                    end: eu.max(su),
-                    rid: start.with_local(s.local()).rid_key(zones),
-                    is_main: false,
-                }),
+                (Some(su), Some(eu)) => slot(su, eu, s.local(), false),
                 _ => None,
             },
             RDate::PeriodDuration(s, d) => s.to_utc(zones).and_then(|su| {
-                Some(Occurrence {
-                    start: su,
-                    end: su.checked_add_signed(d.max(Duration::zero()))?,
-                    rid: start.with_local(s.local()).rid_key(zones),
-                    is_main: false,
-                })
+                slot(su, su.checked_add_signed(d.max(Duration::zero()))?, s.local(), false)
             }),
         };
         match o {
@@ -184,12 +222,11 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
         }
     }
 
-    let exdates: Vec<DateTime<Utc>> =
-        obj.exdates().iter().filter_map(|e| e.to_utc(zones)).collect();
-    occ.retain(|o| !exdates.contains(&o.start));
-    let exrules = obj.exrules();
+    if !exdates.is_empty() {
+        occ.retain(|o| !exdates.contains(&o.start));
+    }
     if !exrules.is_empty() {
-        let mut excluded = std::collections::HashSet::new();
+        let mut excluded = HashSet::new();
         for r in exrules {
             let open = r.count.is_none() && r.until.is_none();
             let mut run = rule::RuleRun::new(r, &start, zones, params, open);
@@ -213,7 +250,15 @@ pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expa
         occ.truncate(params.max_occurrences);
         out.truncated = true;
     }
-    out.occurrences = occ;
+    out.occurrences = occ
+        .into_iter()
+        .map(|o| Occurrence {
+            start: o.start,
+            end: o.end,
+            rid: start.with_local(o.local).rid_key(zones),
+            is_main: o.is_main,
+        })
+        .collect();
     out
 }
 

@@ -6,9 +6,10 @@
 //! the caller places in the DTSTART's zone. Performs no I/O.
 
 use super::ExpandParams;
+use super::cost::candidates_per_step;
 use crate::ical::{DateTimeValue, ZoneResolver};
-use calcard::common::PartialDateTime;
 use calcard::common::timezone::Tz;
+use calcard::common::{IanaString, PartialDateTime};
 use calcard::icalendar::{
     ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarProperty,
     ICalendarRecurrenceRule, ICalendarValue,
@@ -19,6 +20,8 @@ pub(super) struct RuleRun {
     cal: Option<ICalendar>,
     limit: usize,
     pub(super) truncated: bool,
+    /// The rule was not expanded: one step costs more than allowed.
+    pub(super) refused: bool,
     pub(super) diagnostics: Vec<String>,
 }
 
@@ -37,6 +40,17 @@ impl RuleRun {
         use_window: bool,
     ) -> RuleRun {
         let mut diagnostics = Vec::new();
+        let candidates = candidates_per_step(rule);
+        if candidates > params.max_rule_candidates {
+            // calcard builds a whole step (e.g. every second of a year) in
+            // memory before yielding its first instance: refuse up front.
+            diagnostics.push(format!(
+                "RRULE not expanded: one {} step has up to {candidates} candidate times (limit {})",
+                rule.freq.as_str(),
+                params.max_rule_candidates
+            ));
+            return RuleRun { cal: None, limit: 0, truncated: true, refused: true, diagnostics };
+        }
         let date_only = start.is_date();
         let zone = start.zone(zones);
         let mut rule = rule.clone();
@@ -100,8 +114,13 @@ impl RuleRun {
         root.component_ids.push(1);
         RuleRun {
             cal: Some(ICalendar { components: vec![root, ev] }),
-            limit: params.max_iterations.min(params.max_occurrences.saturating_mul(20)).max(1),
+            limit: params
+                .max_iterations
+                .min(params.max_occurrences.saturating_mul(20))
+                .min(if use_window { params.enough.unwrap_or(usize::MAX) } else { usize::MAX })
+                .max(1),
             truncated: false,
+            refused: false,
             diagnostics,
         }
     }

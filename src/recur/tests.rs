@@ -175,3 +175,83 @@ fn several_rrules_and_exrules_are_all_used() {
     );
     assert_eq!(starts(&e), ["2027-01-06T09:00", "2027-01-11T09:00", "2027-01-13T09:00"]);
 }
+
+#[test]
+fn many_exdates_are_removed_in_near_linear_time() {
+    // 10,000 minutely occurrences and 200,000 EXDATEs, every other minute:
+    // a list scan per occurrence took seconds (issue 12).
+    let start = utc(2027, 1, 5, 10, 0);
+    let dates: Vec<String> = (0..200_000)
+        .map(|i| (start + Duration::minutes(2 * i + 1)).format("%Y%m%dT%H%M%SZ").to_string())
+        .collect();
+    let o = obj(&format!(
+        "DTSTART:20270105T100000Z\r\nDURATION:PT30S\r\nRRULE:FREQ=MINUTELY;COUNT=10000\r\nEXDATE:{}\r\n",
+        dates.join(",")
+    ));
+    let zones = o.zones(Zone::Utc);
+    let t = std::time::Instant::now();
+    let e = expand(&o, &zones, &ExpandParams::with_window(utc(2027, 6, 1, 0, 0)));
+    assert!(t.elapsed() < std::time::Duration::from_secs(5), "{:?}", t.elapsed());
+    assert_eq!(e.occurrences.len(), 5_000, "the odd minutes are excluded");
+    assert!(e.occurrences.iter().all(|o| (o.start - start).num_minutes() % 2 == 0));
+    assert_eq!(e.occurrences[1].rid, "20270105T100200Z");
+}
+
+#[test]
+fn a_rule_with_too_many_candidates_per_step_is_not_expanded() {
+    let list = |a: u32, z: u32| (a..=z).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let rule = format!(
+        "RRULE:FREQ=YEARLY;BYYEARDAY={};BYHOUR={};BYMINUTE={};BYSECOND={}\r\n",
+        list(1, 366),
+        list(0, 23),
+        list(0, 59),
+        list(0, 59)
+    );
+    let t = std::time::Instant::now();
+    let e = run(&format!("DTSTART:20270105T100000Z\r\nDURATION:PT1S\r\n{rule}"));
+    assert!(t.elapsed() < std::time::Duration::from_secs(1), "{:?}", t.elapsed());
+    assert!(e.truncated, "refused rules are flagged so that rooms decline them");
+    assert_eq!(starts(&e), ["2027-01-05T10:00"]);
+    assert!(
+        e.diagnostics.iter().any(|d| d
+            == "RRULE not expanded: one YEARLY step has up to 31622400 candidate times (limit 10000)"),
+        "{:?}",
+        e.diagnostics
+    );
+    // The same rule with a small candidate set per step expands.
+    let e = run(
+        "DTSTART:20270105T100000Z\r\nDURATION:PT1S\r\nRRULE:FREQ=DAILY;COUNT=3;BYHOUR=10,11\r\n",
+    );
+    assert_eq!(e.occurrences.len(), 3);
+    assert!(!e.truncated);
+}
+
+#[test]
+fn periods_past_year_9999_are_not_placed() {
+    let e = run("DTSTART:20270105T100000Z\r\nDURATION:P2000000W\r\n");
+    assert!(e.occurrences.is_empty());
+    assert!(e.diagnostics.iter().any(|d| d.contains("up to the year 9999")), "{:?}", e.diagnostics);
+    // Rule instances and RDATEs after 9999 are dropped, earlier ones kept.
+    let e = run(
+        "DTSTART:99991230T100000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=5\r\nRDATE;VALUE=PERIOD:20270107T100000Z/P900000W\r\n",
+    );
+    assert_eq!(starts(&e), ["9999-12-30T10:00", "9999-12-31T10:00"]);
+    assert!(e.diagnostics.iter().any(|d| d.contains("RDATE cannot be placed")));
+    assert!(e.occurrences.iter().all(|o| o.end.year() <= 9999));
+}
+
+#[test]
+fn an_open_ended_rule_generates_only_the_instances_it_keeps() {
+    // FREQ=MINUTELY for 150 days is 216,000 instances; the first 10,000
+    // and the truncation flag are all that is kept.
+    let e = run(
+        "DTSTART:20270105T100000Z\r\nDURATION:PT30S\r\nRRULE:FREQ=MINUTELY\r\nEXDATE:20270105T100100Z\r\n",
+    );
+    assert!(e.truncated && e.open_ended);
+    assert_eq!(e.occurrences.len(), 10_000);
+    assert_eq!(starts(&e)[..2], ["2027-01-05T10:00", "2027-01-05T10:02"]);
+    assert_eq!(
+        e.occurrences.last().unwrap().start,
+        utc(2027, 1, 5, 10, 0) + Duration::minutes(10_000)
+    );
+}

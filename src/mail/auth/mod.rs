@@ -169,7 +169,13 @@ pub fn screen(cfg: &AuthConfig, msg: &InboundMessage, items: &ItemsOutcome) -> S
         );
     }
     Screened {
-        items: Some(ItemsOutcome { items: kept, handled, notes: items.notes.clone() }),
+        items: Some(ItemsOutcome {
+            items: kept,
+            handled,
+            notes: items.notes.clone(),
+            budget: items.budget.clone(),
+            too_costly: items.too_costly.clone(),
+        }),
         notes,
     }
 }

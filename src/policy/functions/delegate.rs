@@ -11,6 +11,7 @@ use super::quota::{charge, check, quota_name, release};
 use super::{SchedulingFunction, misconfigured};
 use crate::address::CalAddress;
 use crate::error::InfraResult;
+use crate::freebusy::Concurrency;
 use crate::i18n::Text;
 use crate::policy::quota::delegates;
 use crate::policy::{Booking, Cancellation, Effect, PolicyView, Step, Verdict};
@@ -43,10 +44,8 @@ fn conflicts(b: &Booking, view: &dyn PolicyView, who: &CalAddress) -> InfraResul
     let Some((s, e)) = b.span() else { return Ok(0) };
     let mut periods = bookings_and_offers(view, who, s, e, b.now)?;
     periods.retain(|p| p.uid != b.uid);
-    Ok(b.occurrences
-        .iter()
-        .filter(|o| periods.iter().any(|p| p.overlaps(&o.start, &o.end)))
-        .count())
+    let busy = Concurrency::new(&periods);
+    Ok(b.occurrences.iter().filter(|o| busy.max_within(&o.start, &o.end) > 0).count())
 }
 
 /// Chooses among candidates: `available` takes the first completely free

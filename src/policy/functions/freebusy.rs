@@ -8,7 +8,7 @@
 use super::{SchedulingFunction, misconfigured};
 use crate::address::CalAddress;
 use crate::error::InfraResult;
-use crate::freebusy::{BusyPeriod, FbSet, max_concurrency};
+use crate::freebusy::{BusyPeriod, Concurrency, FbSet};
 use crate::i18n::reasons::instant;
 use crate::i18n::{Reason, Text};
 use crate::policy::{Booking, PolicyView, Step, Verdict};
@@ -29,11 +29,33 @@ pub(crate) fn capacity(args: &[String]) -> Result<usize, String> {
     }
 }
 
+/// The occurrences of a booking that would exceed the capacity.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Conflicts {
+    /// Their RECURRENCE-ID keys, in the booking's order.
+    pub rids: Vec<String>,
+    /// The UID of one booking the first of them conflicts with.
+    pub first_with: String,
+}
+
+impl Conflicts {
+    /// Whether no occurrence conflicts.
+    pub fn is_empty(&self) -> bool {
+        self.rids.is_empty()
+    }
+
+    /// How many occurrences conflict.
+    pub fn len(&self) -> usize {
+        self.rids.len()
+    }
+}
+
 /// The reason a reply states for conflicts: how many, and when the first is.
-pub(crate) fn conflicts_reason(b: &Booking, conflicts: &[(String, String)]) -> Reason {
+pub(crate) fn conflicts_reason(b: &Booking, conflicts: &Conflicts) -> Reason {
     let first = conflicts
+        .rids
         .first()
-        .and_then(|(rid, _)| b.occurrences.iter().find(|o| o.rid == *rid))
+        .and_then(|rid| b.occurrences.iter().find(|o| o.rid == *rid))
         .map(|o| instant(&o.start))
         .unwrap_or_default();
     Reason::Conflicts { conflicting: conflicts.len(), total: b.occurrences.len(), first }
@@ -57,23 +79,30 @@ pub(crate) fn bookings_and_offers(
     Ok(periods)
 }
 
-/// The occurrences that would exceed `cap` concurrent bookings: their
-/// RECURRENCE-ID keys, each with the UID of one booking it conflicts with.
+/// The occurrences that would exceed `cap` concurrent bookings. The
+/// others' concurrency is indexed once ([`Concurrency`]), so the check is
+/// O((n + m) log m) for n occurrences and m stored periods.
 pub(crate) fn conflicting(
     b: &Booking,
     view: &dyn PolicyView,
     cap: usize,
-) -> InfraResult<Vec<(String, String)>> {
-    let Some((s, e)) = b.span() else { return Ok(Vec::new()) };
+) -> InfraResult<Conflicts> {
+    let Some((s, e)) = b.span() else { return Ok(Conflicts::default()) };
     let mut others = bookings_and_offers(view, &b.resource, s, e, b.now)?;
     others.retain(|p| !b.is_self(&p.uid, &p.rid));
-    let mut out = Vec::new();
+    let busy = Concurrency::new(&others);
+    let mut out = Conflicts::default();
     for o in &b.occurrences {
-        let near: Vec<&BusyPeriod> =
-            others.iter().filter(|p| p.overlaps(&o.start, &o.end)).collect();
-        if max_concurrency(&near, &o.start, &o.end) + 1 > cap {
-            let with = near.first().map(|p| p.uid.clone()).unwrap_or_default();
-            out.push((o.rid.clone(), with));
+        if busy.max_within(&o.start, &o.end) + 1 > cap {
+            if out.rids.is_empty() {
+                // Named in the log: the first stored period it overlaps.
+                out.first_with = others
+                    .iter()
+                    .find(|p| p.overlaps(&o.start, &o.end))
+                    .map(|p| p.uid.clone())
+                    .unwrap_or_default();
+            }
+            out.rids.push(o.rid.clone());
         }
     }
     Ok(out)
@@ -94,15 +123,16 @@ impl SchedulingFunction for ScheduleInFreebusy {
             return Ok(Step::new(Verdict::Decline, Text::InvalidRequest, "no period to schedule"));
         }
         let conflicts = conflicting(b, view, cap)?;
-        Ok(match conflicts.first() {
+        Ok(match conflicts.rids.first() {
             None => Step::new(Verdict::Accept, Text::Scheduled, format!("free (capacity {cap})")),
-            Some((rid, with)) => Step::new(
+            Some(rid) => Step::new(
                 Verdict::Decline,
                 Text::Unavailable,
                 format!(
-                    "{} of {} occurrence(s) conflict, first at {rid} with {with} (capacity {cap})",
+                    "{} of {} occurrence(s) conflict, first at {rid} with {} (capacity {cap})",
                     conflicts.len(),
-                    b.occurrences.len()
+                    b.occurrences.len(),
+                    conflicts.first_with
                 ),
             )
             .because(conflicts_reason(b, &conflicts)),

@@ -65,7 +65,7 @@ impl SchedulingFunction for Instances {
             )
             .because(conflicts_reason(b, &conflicts)));
         }
-        let rids: Vec<String> = conflicts.into_iter().map(|(r, _)| r).collect();
+        let rids: Vec<String> = conflicts.rids;
         Ok(Step::new(
             Verdict::AcceptExcept(rids.clone()),
             Text::SomeOccurrencesDeclined,

@@ -256,6 +256,14 @@ fn availability_windows(text: &str, zone: &Zone, span: Span) -> Result<Vec<Span>
     Ok(crate::freebusy::coalesce(out))
 }
 
+/// Whether [s, e] lies inside one of the coalesced (sorted, disjoint)
+/// windows: only the last window starting by `s` can hold it, found by
+/// binary search rather than a scan per occurrence.
+fn within_windows(ws: &[Span], s: &DateTime<Utc>, e: &DateTime<Utc>) -> bool {
+    let n = ws.partition_point(|(a, _)| a <= s);
+    n > 0 && ws.get(n - 1).is_some_and(|(_, z)| e <= z)
+}
+
 impl SchedulingFunction for WorkingHours {
     fn evaluate(
         &self,
@@ -272,7 +280,7 @@ impl SchedulingFunction for WorkingHours {
                 return Ok(misconfigured("working_hours availability: no availability preference"));
             };
             match availability_windows(text, &zone, span) {
-                Ok(ws) => Box::new(move |s, e| ws.iter().any(|(a, z)| a <= s && e <= z)),
+                Ok(ws) => Box::new(move |s, e| within_windows(&ws, s, e)),
                 Err(e) => return Ok(misconfigured(e)),
             }
         } else {

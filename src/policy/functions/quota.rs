@@ -8,7 +8,7 @@
 use super::{SchedulingFunction, no_period};
 use crate::address::CalAddress;
 use crate::error::InfraResult;
-use crate::freebusy::{BusyPeriod, FbSet};
+use crate::freebusy::{BusyPeriod, Concurrency, FbSet};
 use crate::i18n::{Reason, Text};
 use crate::policy::quota::{Limit, group_of, limit_of};
 use crate::policy::{Booking, Cancellation, Effect, PolicyView, Step, Verdict};
@@ -197,8 +197,12 @@ impl SchedulingFunction for AcrossQuota {
         };
         let others: Vec<BusyPeriod> =
             view.busy(&set, s, e)?.into_iter().filter(|p| p.uid != b.uid).collect();
-        let clash =
-            b.occurrences.iter().find_map(|o| others.iter().find(|p| p.overlaps(&o.start, &o.end)));
+        let busy = Concurrency::new(&others);
+        let clash = b
+            .occurrences
+            .iter()
+            .find(|o| busy.max_within(&o.start, &o.end) > 0)
+            .and_then(|o| others.iter().find(|p| p.overlaps(&o.start, &o.end)));
         Ok(match clash {
             Some(p) => Step::new(
                 Verdict::Decline,
