@@ -50,7 +50,7 @@ impl Default for BudgetLimits {
             components: 10_000,
             values: 50_000,
             overrides_per_master: 1_000,
-            occurrences: 50_000,
+            occurrences: 5_000,
             rule_candidates: 10_000,
         }
     }

@@ -8,6 +8,7 @@ use super::apply::Applier;
 use super::busy::BusyRule;
 use super::{Env, Outcome, context, prefs};
 use crate::address::CalAddress;
+use crate::budget::Budget;
 use crate::error::InfraResult;
 use crate::ical::{Method, Object};
 use crate::itip::engine;
@@ -37,7 +38,7 @@ pub fn book(
     let ctx = context::for_action(env, resource, &p, &senders);
     let item = ItipItem { method: Method::Request, object: obj.clone() };
     let scope = MessageScope::of(std::slice::from_ref(&item), |o| o.zones(p.zone()));
-    let mut applier = Applier::new(env);
+    let mut applier = Applier::new(env, Budget::new(env.config.limits.budget()));
     let uid = obj.uid();
     applier.run(tx, &mut out, resource, uid.as_deref(), BusyRule::Resource, false, |v| {
         engine::resource(&ctx, v, &scope, &item)
@@ -61,7 +62,7 @@ pub fn decide_approval(
     let p = prefs::load(env, tx, resource.as_str())?;
     let ctx = context::for_action(env, resource, &p, &[]);
     let mut out = Outcome::default();
-    let mut applier = Applier::new(env);
+    let mut applier = Applier::new(env, Budget::new(env.config.limits.budget()));
     let plan = applier.run(tx, &mut out, resource, None, BusyRule::Resource, false, |v| {
         engine::finish(engine::approval::decide(&ctx, v, token_or_uid, approve, by))
     })?;

@@ -8,10 +8,14 @@ use super::busy::{BusyRule, rebuild};
 use super::view::TxView;
 use super::{Env, Outcome};
 use crate::address::CalAddress;
+use crate::budget::{Budget, TooCostly};
+use crate::config::prefs::Prefs;
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, FbSet};
+use crate::ical::{ComponentKind, Object};
 use crate::itip::plan::{Op, Plan};
 use crate::policy::Effect;
+use crate::recur::expand;
 use crate::store::{StoreTx, StoredObject};
 
 /// Writes policy effects.
@@ -93,16 +97,46 @@ pub fn apply_ops(
 }
 
 /// Runs decisions and their plans for one message, keeping track of the
-/// events whose busy time must be rebuilt.
+/// events whose busy time must be rebuilt and of the occurrences the
+/// message's events expand to (its work budget, issue 12).
 pub struct Applier<'a, 'e> {
     env: &'a Env<'e>,
     pending: Vec<(CalAddress, String, BusyRule, bool)>,
+    budget: Budget,
 }
 
 impl<'a, 'e> Applier<'a, 'e> {
-    /// An applier for one message.
-    pub fn new(env: &'a Env<'e>) -> Self {
-        Applier { env, pending: Vec::new() }
+    /// An applier for one message with the message's work budget.
+    pub fn new(env: &'a Env<'e>, budget: Budget) -> Self {
+        Applier { env, pending: Vec::new(), budget }
+    }
+
+    /// Charges the occurrences an event expands to (for `user`'s window)
+    /// against the message's budget, before anything is decided on it: an
+    /// event that would take the message over budget is not acted on.
+    /// Expands at most what is left, so a huge series costs no more than
+    /// the budget.
+    pub fn charge(&mut self, obj: &Object, prefs: &Prefs) -> Result<(), TooCostly> {
+        if obj.kind() != ComponentKind::Event || !obj.has_period() {
+            return Ok(());
+        }
+        // The same expansion as the decision and the busy time will ask
+        // for, so that it is done once (and may be done before the write
+        // lock is taken: `agent::prewarm`).
+        let n = if self.budget.occurrences_left() == 0 {
+            1
+        } else if obj.is_recurring() {
+            let params = super::busy::expand_params(self.env, prefs);
+            expand(obj, &obj.zones(prefs.zone()), &params).occurrences.len()
+        } else {
+            1
+        };
+        // An event over what is left is refused without spending the rest:
+        // the message's smaller events are still decided.
+        let mut after = self.budget.clone();
+        after.charge_occurrences(n)?;
+        self.budget = after;
+        Ok(())
     }
 
     /// Decides on one object for `user` with `decide` over a view of the

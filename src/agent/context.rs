@@ -11,6 +11,7 @@ pub fn limits(env: &Env<'_>) -> Limits {
     Limits {
         max_occurrences: env.config.limits.max_occurrences,
         max_rule_iterations: env.config.limits.max_rule_iterations,
+        max_rule_candidates: env.config.limits.max_rule_candidates,
     }
 }
 

@@ -17,6 +17,7 @@ pub mod outgoing;
 pub mod outgoing_mail;
 pub mod person;
 pub mod prefs;
+pub mod prewarm;
 pub mod publish;
 pub mod resource;
 pub mod view;

@@ -70,7 +70,7 @@ pub fn process(
         return Ok(out);
     }
     let scope = MessageScope::of(&items.items, |o| o.zones(crate::ical::Zone::Utc));
-    let mut applier = Applier::new(env);
+    let mut applier = Applier::new(env, items.budget.clone());
     for item in &items.items {
         out.methods.push(format!("{}:{}", item.object.kind().as_str(), item.method));
         let Some(user) = identify(env, msg, recipient, &item.method, &item.object) else {
@@ -85,6 +85,10 @@ pub fn process(
         let p = prefs::load(env, tx, user.as_str())?;
         if !p.participating() {
             out.log(format!("{user}: participating = no: nothing recorded"));
+            continue;
+        }
+        if let Err(e) = applier.charge(&item.object, &p) {
+            out.log(super::person::too_costly(item, &e));
             continue;
         }
         let ctx = context::for_message(env, &user, &p, msg);

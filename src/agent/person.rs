@@ -52,12 +52,16 @@ pub fn process(
     }
     let ctx = context::for_message(env, recipient, &prefs, msg);
     let scope = MessageScope::of(&items.items, |o| o.zones(prefs.zone()));
-    let mut applier = Applier::new(env);
+    let mut applier = Applier::new(env, items.budget.clone());
     let mut notices: Vec<Notice> = Vec::new();
     let mut freebusy_answered = false;
     for item in &items.items {
         out.methods.push(format!("{}:{}", item.object.kind().as_str(), item.method));
         let uid = item.object.uid();
+        if let Err(e) = applier.charge(&item.object, &prefs) {
+            out.log(too_costly(item, &e));
+            continue;
+        }
         let plan =
             applier.run(tx, &mut out, recipient, uid.as_deref(), BusyRule::Person, true, |v| {
                 engine::person(&ctx, v, &scope, item)
@@ -81,6 +85,17 @@ pub fn process(
     out.outbox.extend(mailbox::presented(env, raw, msg, recipient, ctx.prefs.incoming(), &texts));
     out.notifications = texts;
     Ok(out)
+}
+
+/// The log line for an item over the message's work budget.
+pub(super) fn too_costly(item: &crate::mail::ItipItem, e: &crate::budget::TooCostly) -> String {
+    let uid = item.object.uid().unwrap_or_default();
+    crate::itip::Refusal::new(
+        item.method.as_str(),
+        uid,
+        crate::itip::Reason::TooCostly(e.to_string()),
+    )
+    .to_string()
 }
 
 /// A PUBLISH VFREEBUSY of the person's whole busy time (bundling, 3.7).

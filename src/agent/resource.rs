@@ -38,10 +38,14 @@ pub fn process(
     }
     let ctx = context::for_message(env, recipient, &prefs, msg);
     let scope = MessageScope::of(&items.items, |o| o.zones(prefs.zone()));
-    let mut applier = Applier::new(env);
+    let mut applier = Applier::new(env, items.budget.clone());
     for item in &items.items {
         out.methods.push(format!("{}:{}", item.object.kind().as_str(), item.method));
         let uid = item.object.uid();
+        if let Err(e) = applier.charge(&item.object, &prefs) {
+            out.log(super::person::too_costly(item, &e));
+            continue;
+        }
         applier.run(tx, &mut out, recipient, uid.as_deref(), BusyRule::Resource, false, |v| {
             engine::resource(&ctx, v, &scope, item)
         })?;

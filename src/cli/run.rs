@@ -87,6 +87,10 @@ impl RunLog {
     }
 }
 
+/// A write transaction held longer than this is logged: every other
+/// delivery waits for it (docs/limits.md).
+const LOCK_WARNING: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Runs an agent in pipe mode.
 pub fn main(kind: AgentKind, about: &'static str) -> ExitCode {
     let args = match parse_args(kind, about) {
@@ -252,9 +256,18 @@ fn run(
         log.line("no recipient (-o) and none in the message headers: nothing to do");
     }
     for r in &recipients {
+        crate::agent::prewarm::prewarm(kind, &env, store.as_mut(), &msg, &items, r)?;
+        let locked = Instant::now();
         let mut tx = store.write()?;
         let h = handle_recipient(kind, &env, tx.as_mut(), raw, &msg, &items, r, &key)?;
         tx.commit()?;
+        let held = locked.elapsed();
+        if held > LOCK_WARNING {
+            log.line(format!(
+                "{r}: the store's write lock was held {} ms (other deliveries waited)",
+                held.as_millis()
+            ));
+        }
         for n in &h.notes {
             log.line(format!("{r}: {n}"));
         }

@@ -134,6 +134,15 @@ impl ZoneResolver {
         Self { known, default, unknown: Mutex::new(Vec::new()) }
     }
 
+    /// A text that differs whenever two resolvers would place a time
+    /// differently (for memoising expansions).
+    pub fn fingerprint(&self) -> String {
+        let mut known: Vec<String> =
+            self.known.iter().map(|(tzid, zone)| format!("{tzid}={zone:?}")).collect();
+        known.sort();
+        format!("{:?}|{}", self.default, known.join("|"))
+    }
+
     /// The zone for dates and floating times.
     pub fn default_zone(&self) -> Zone {
         self.default.clone()

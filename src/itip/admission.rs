@@ -55,7 +55,8 @@ pub enum Reason {
     NotAttendeeInAnswer(CalAddress),
     /// The user's answer is about an invitation that is not stored.
     InvitationNotStored,
-    /// The message's work exceeded the per-message budget.
+    /// The message's work exceeded the per-message budget (the budget's
+    /// own words: "too costly (…)").
     TooCostly(String),
     /// Anything else, said as it is.
     Other(String),
@@ -113,7 +114,8 @@ impl fmt::Display for Reason {
             Reason::NotOrganiser(u) => write!(f, "{u} is not its organiser"),
             Reason::NotAttendeeInAnswer(u) => write!(f, "{u} is not an attendee in it"),
             Reason::InvitationNotStored => write!(f, "the invitation is not stored"),
-            Reason::TooCostly(what) => write!(f, "too costly ({what})"),
+            // Already says "too costly (what: amount, limit n)".
+            Reason::TooCostly(why) => f.write_str(why),
             Reason::Other(s) => f.write_str(s),
         }
     }

@@ -94,11 +94,17 @@ pub struct Limits {
     pub max_occurrences: usize,
     /// Most recurrence-rule steps per expansion.
     pub max_rule_iterations: usize,
+    /// Most candidate times one step of a rule may generate.
+    pub max_rule_candidates: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_occurrences: 10_000, max_rule_iterations: 200_000 }
+        Limits {
+            max_occurrences: 10_000,
+            max_rule_iterations: 200_000,
+            max_rule_candidates: 10_000,
+        }
     }
 }
 
@@ -136,6 +142,7 @@ impl Context<'_> {
         p.keep_from = Some(self.now - Duration::days(days));
         p.max_occurrences = self.limits.max_occurrences;
         p.max_iterations = self.limits.max_rule_iterations;
+        p.max_rule_candidates = self.limits.max_rule_candidates;
         p
     }
 

@@ -188,6 +188,12 @@ fn commit_batch(
         *store = Some(crate::store::open(&env.config.store)?);
     }
     let Some(s) = store.as_mut() else { return Err(InfraError::Store("not open".into())) };
+    // The batch's expansions before the lock (agent::prewarm).
+    for (p, _) in work {
+        for addr in p.recipients.iter().flatten() {
+            crate::agent::prewarm::prewarm(kind, env, s.as_mut(), &p.msg, &p.items, addr)?;
+        }
+    }
     let mut tx = s.write()?;
     for r in records {
         in_savepoint(tx.as_mut(), |tx| {

@@ -17,6 +17,7 @@
 //! near-linear in the occurrences, RDATEs and EXDATEs (issue 12).
 
 mod cost;
+mod memo;
 mod rule;
 
 pub use cost::candidates_per_step;
@@ -158,8 +159,24 @@ fn occurrence(
     slot(s, e, start.local(), is_main)
 }
 
-/// Expands an event (or any component with DTSTART) into occurrences.
+/// Expands an event (or any component with DTSTART) into occurrences. A
+/// recent expansion of the same recurrence with the same zones and
+/// parameters is reused (`memo`).
 pub fn expand(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expansion {
+    // Single events are cheaper to expand than to key.
+    if !obj.is_recurring() && obj.exrules().is_empty() {
+        return expand_uncached(obj, zones, params);
+    }
+    let key = memo::key(obj, zones, params);
+    if let Some(e) = memo::get(&key) {
+        return e;
+    }
+    let e = expand_uncached(obj, zones, params);
+    memo::put(key, &e);
+    e
+}
+
+fn expand_uncached(obj: &Object, zones: &ZoneResolver, params: &ExpandParams) -> Expansion {
     let mut out = Expansion::default();
     let Some(start) = obj.dtstart().or_else(|| obj.recurrence_id()) else {
         out.diagnostics.push("no DTSTART: no period".into());

@@ -89,6 +89,15 @@ CREATE TABLE replies(user TEXT NOT NULL, uid TEXT NOT NULL, rid TEXT NOT NULL, a
     kind TEXT NOT NULL, sequence INTEGER NOT NULL, dtstamp INTEGER, text TEXT NOT NULL,
     PRIMARY KEY(user, uid, rid, attendee, kind)) WITHOUT ROWID;
 "#,
+    // 5: change stamps bumped by the store code once per statement (by the
+    // number of periods it changed, as the triggers of migration 2 did one
+    // row at a time): the per-row triggers took three quarters of the write
+    // lock when a message books 10,000 occurrences (issue 12).
+    r#"
+DROP TRIGGER IF EXISTS fb_changes_ins;
+DROP TRIGGER IF EXISTS fb_changes_del;
+DROP TRIGGER IF EXISTS fb_changes_upd;
+"#,
 ];
 
 /// The schema version this program writes.

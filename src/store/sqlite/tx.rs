@@ -30,6 +30,27 @@ impl<'c> SqliteTx<'c> {
             .optional()?)
     }
 
+    /// Moves the change stamp of a collection's owner by `n` periods
+    /// added or removed, for the collections others watch (own free/busy
+    /// and offers: `StoreTx::change_stamps`).
+    fn bump(&self, set: &FbSet, n: usize) -> InfraResult<()> {
+        let (owner, kind, _) = set.key();
+        if n > 0 && matches!(kind, "own" | "offer") {
+            self.bump_owner(owner, n)?;
+        }
+        Ok(())
+    }
+
+    fn bump_owner(&self, owner: &str, n: usize) -> InfraResult<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.tx
+            .prepare_cached("INSERT INTO fb_changes(owner, stamp) VALUES (?1, ?2) ON CONFLICT(owner) DO UPDATE SET stamp = stamp + ?2")?
+            .execute(params![owner, i64::try_from(n).unwrap_or(i64::MAX)])?;
+        Ok(())
+    }
+
     fn set_id_create(&mut self, set: &FbSet) -> InfraResult<i64> {
         if let Some(id) = self.set_id(set)? {
             return Ok(id);
@@ -179,6 +200,16 @@ impl StoreTx for SqliteTx<'_> {
             "DELETE FROM replies WHERE user = ?1",
             "DELETE FROM providers WHERE owner = ?1",
             "DELETE FROM provider_horizons WHERE owner = ?1",
+        ] {
+            self.tx.execute(sql, params![uri])?;
+        }
+        let watched: i64 = self.tx.query_row(
+            "SELECT count(*) FROM fb_periods WHERE set_id IN (SELECT id FROM fb_sets WHERE owner = ?1 AND kind IN ('own', 'offer'))",
+            params![uri],
+            |r| r.get(0),
+        )?;
+        self.bump_owner(uri, usize::try_from(watched).unwrap_or(0))?;
+        for sql in [
             "DELETE FROM fb_periods WHERE set_id IN (SELECT id FROM fb_sets WHERE owner = ?1)",
             "DELETE FROM fb_sets WHERE owner = ?1",
         ] {
@@ -462,7 +493,8 @@ impl StoreTx for SqliteTx<'_> {
                 p.attendee
             ])?;
         }
-        Ok(())
+        drop(st);
+        self.bump(set, periods.len())
     }
 
     fn remove_busy_for_uid(
@@ -472,10 +504,12 @@ impl StoreTx for SqliteTx<'_> {
         rid: Option<&str>,
     ) -> InfraResult<usize> {
         let Some(id) = self.set_id(set)? else { return Ok(0) };
-        Ok(self
+        let n = self
             .tx
             .prepare_cached("DELETE FROM fb_periods WHERE set_id = ?1 AND uid = ?2 AND (?3 IS NULL OR rid = ?3)")?
-            .execute(params![id, uid, rid])?)
+            .execute(params![id, uid, rid])?;
+        self.bump(set, n)?;
+        Ok(n)
     }
 
     fn remove_busy_in(
@@ -484,7 +518,7 @@ impl StoreTx for SqliteTx<'_> {
         window: Option<(DateTime<Utc>, DateTime<Utc>)>,
     ) -> InfraResult<usize> {
         let Some(id) = self.set_id(set)? else { return Ok(0) };
-        Ok(match window {
+        let n = match window {
             Some((s, e)) => self
                 .tx
                 .prepare_cached(
@@ -495,18 +529,32 @@ impl StoreTx for SqliteTx<'_> {
                 .tx
                 .prepare_cached("DELETE FROM fb_periods WHERE set_id = ?1")?
                 .execute(params![id])?,
-        })
+        };
+        self.bump(set, n)?;
+        Ok(n)
     }
 
     fn purge_expired(&mut self, set: &FbSet, now: DateTime<Utc>) -> InfraResult<usize> {
         let Some(id) = self.set_id(set)? else { return Ok(0) };
-        Ok(self
+        let n = self
             .tx
             .prepare_cached("DELETE FROM fb_periods WHERE set_id = ?1 AND expires IS NOT NULL AND expires <= ?2")?
-            .execute(params![id, ts(now)])?)
+            .execute(params![id, ts(now)])?;
+        self.bump(set, n)?;
+        Ok(n)
     }
 
     fn expire_busy(&mut self, kind: &str, before: DateTime<Utc>) -> InfraResult<usize> {
+        if matches!(kind, "own" | "offer") {
+            let mut st = self.tx.prepare_cached("SELECT s.owner, count(*) FROM fb_periods p JOIN fb_sets s ON s.id = p.set_id WHERE p.\"end\" < ?1 AND s.kind = ?2 GROUP BY s.owner")?;
+            let counts: Vec<(String, i64)> = st
+                .query_map(params![ts(before), kind], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            drop(st);
+            for (owner, n) in counts {
+                self.bump_owner(&owner, usize::try_from(n).unwrap_or(0))?;
+            }
+        }
         Ok(self
             .tx
             .prepare_cached("DELETE FROM fb_periods WHERE \"end\" < ?1 AND set_id IN (SELECT id FROM fb_sets WHERE kind = ?2)")?
