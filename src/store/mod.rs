@@ -239,7 +239,9 @@ pub trait StoreTx {
     fn put_processed(&mut self, p: &Processed) -> InfraResult<()>;
     /// Records that the first `count` messages of a marker's outbox went
     /// out (never lowering what was recorded); the marker counts as sent
-    /// when that is all of them.
+    /// when that is all of them, and its outbox is then dropped (the marker
+    /// stays, so that a redelivery is recognised; the copies it held need
+    /// not be kept for the markers' lifetime).
     fn mark_sent(
         &mut self,
         key: &str,
@@ -247,6 +249,9 @@ pub trait StoreTx {
         agent: &str,
         count: usize,
     ) -> InfraResult<()>;
+    /// The markers of `agent` whose outbox has not all gone out, oldest
+    /// first (messages a retry must still send).
+    fn unsent(&self, agent: &str) -> InfraResult<Vec<Processed>>;
     /// Removes markers older than `before`.
     fn prune_processed(&mut self, before: DateTime<Utc>) -> InfraResult<usize>;
 

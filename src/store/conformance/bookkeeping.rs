@@ -165,6 +165,7 @@ pub(super) fn mark_sent_never_lowers_and_completes(b: &dyn Backend) {
     db.write(|tx| tx.mark_sent("k", ROOM, "imip_resource", 3).unwrap());
     let p = get(&mut db, "k").unwrap();
     assert!(p.sent && p.unsent().is_empty(), "all of the outbox went out");
+    assert!(p.outbox.is_empty(), "a sent outbox is not kept");
     db.write(|tx| tx.mark_sent("k", ROOM, "imip_resource", 2).unwrap());
     let p = get(&mut db, "k").unwrap();
     assert!(p.sent && p.sent_count == 3, "stays sent");
@@ -307,4 +308,23 @@ pub(super) fn kv_prefixes_match_byte_for_byte(b: &dyn Backend) {
     });
     let got = db.read(|tx| tx.kv_list("ns", "a\0b").unwrap());
     assert_eq!(got, [pair("a\0b1", "v")]);
+}
+
+pub(super) fn unsent_markers_are_listed_per_agent_oldest_first(b: &dyn Backend) {
+    let mut db = Db::open(b);
+    db.write(|tx| {
+        tx.put_processed(&marker("late", "imip_admin", secs(5), 2)).unwrap();
+        tx.put_processed(&marker("early", "imip_admin", secs(1), 1)).unwrap();
+        tx.put_processed(&marker("done", "imip_admin", secs(0), 1)).unwrap();
+        tx.put_processed(&marker("other", "imip_person", secs(0), 1)).unwrap();
+        tx.mark_sent("done", ROOM, "imip_admin", 1).unwrap();
+        tx.mark_sent("late", ROOM, "imip_admin", 1).unwrap();
+    });
+    let unsent = db.read(|tx| tx.unsent("imip_admin").unwrap());
+    let keys: Vec<&str> = unsent.iter().map(|p| p.message_key.as_str()).collect();
+    assert_eq!(keys, ["early", "late"], "not sent, this agent's, oldest first");
+    assert_eq!(unsent[1].sent_count, 1);
+    assert_eq!(unsent[1].unsent().len(), 1, "the part still to send");
+    assert_eq!(unsent[1].outbox.len(), 2, "the whole outbox until it all went out");
+    assert!(db.read(|tx| tx.unsent("imip_resource").unwrap()).is_empty());
 }

@@ -80,6 +80,7 @@ pub const CASES: &[(&str, Case)] = cases![
     bookkeeping::old_runs_are_pruned,
     bookkeeping::processed_markers_keep_their_outbox_and_are_replaced,
     bookkeeping::mark_sent_never_lowers_and_completes,
+    bookkeeping::unsent_markers_are_listed_per_agent_oldest_first,
     bookkeeping::old_processed_markers_are_pruned_with_their_outbox,
     bookkeeping::outbox_recipients_round_trip_exactly,
     bookkeeping::decisions_are_listed_newest_first_per_resource_with_a_limit,

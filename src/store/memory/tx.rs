@@ -697,8 +697,20 @@ impl StoreTx for MemTx<'_> {
             // Never lowered; sent once all of the outbox went out.
             p.sent_count = p.sent_count.max(count);
             p.sent = p.sent || p.sent_count >= p.outbox.len();
+            if p.sent {
+                p.outbox.clear();
+            }
         }
         Ok(())
+    }
+
+    fn unsent(&self, agent: &str) -> InfraResult<Vec<Processed>> {
+        let mut out: Vec<Processed> =
+            self.st().processed.values().filter(|p| p.agent == agent && !p.sent).cloned().collect();
+        out.sort_by(|a, b| {
+            (a.at, &a.message_key, &a.recipient).cmp(&(b.at, &b.message_key, &b.recipient))
+        });
+        Ok(out)
     }
 
     fn prune_processed(&mut self, before: DateTime<Utc>) -> InfraResult<usize> {

@@ -750,7 +750,33 @@ impl StoreTx for SqliteTx<'_> {
                  WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3",
             )?
             .execute(params![key, recipient, agent, i64::try_from(count).unwrap_or(i64::MAX)])?;
+        // Everything went out: the messages need not be kept (a mailbox
+        // copy is as large as the message) for the marker's lifetime.
+        self.tx
+            .prepare_cached(
+                "DELETE FROM processed_outbox WHERE message_key = ?1 AND recipient = ?2 AND agent = ?3 \
+                 AND EXISTS (SELECT 1 FROM processed p WHERE p.message_key = ?1 AND p.recipient = ?2 \
+                 AND p.agent = ?3 AND p.sent)",
+            )?
+            .execute(params![key, recipient, agent])?;
         Ok(())
+    }
+
+    fn unsent(&self, agent: &str) -> InfraResult<Vec<Processed>> {
+        let keys: Vec<(String, String)> = self
+            .tx
+            .prepare_cached(
+                "SELECT message_key, recipient FROM processed WHERE agent = ?1 AND NOT sent ORDER BY at, message_key, recipient",
+            )?
+            .query_map(params![agent], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(keys.len());
+        for (k, r) in keys {
+            if let Some(p) = self.processed(&k, &r, agent)? {
+                out.push(p);
+            }
+        }
+        Ok(out)
     }
 
     fn prune_processed(&mut self, before: DateTime<Utc>) -> InfraResult<usize> {
