@@ -25,5 +25,6 @@ pub mod oaa_agents;
 pub mod policy;
 pub mod recur;
 pub mod runtime;
+pub mod scheduling;
 pub mod store;
 pub mod transport;

@@ -15,6 +15,9 @@ mod failures;
 // Stories delivered in every order end in the same state (issue 11).
 mod convergence;
 
+// Scheduling actions outside mail: imip_admin respond, invite, cancel… (issue 11).
+mod actions;
+
 // No mail lost by configuration: channels, recipients, permanent refusals (issue 11).
 mod delivery;
 

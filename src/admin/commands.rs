@@ -61,6 +61,14 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Print a user's stored copy of an event as iCalendar (the whole
+    /// event and every occurrence stored on its own).
+    Show {
+        /// The user.
+        user: String,
+        /// The event's UID.
+        uid: String,
+    },
     /// List a user's busy periods.
     Freebusy {
         /// The user.
@@ -133,6 +141,8 @@ enum Command {
     /// (free/busy, events, bookings, petitions, change triggers); runs until
     /// SIGTERM. See docs/oaa-calendar.md.
     ServeAgent(crate::oaa_agents::ServeArgs),
+    #[command(flatten)]
+    Schedule(super::scheduling_cmds::ScheduleCmd),
     /// List a resource's scheduling decisions with their reasons.
     Decisions {
         /// The resource.
@@ -220,6 +230,10 @@ pub fn main() -> ExitCode {
             eprintln!("imip_admin: {m}");
             ExitCode::from(exit::USAGE)
         }
+        Err(AdminError::Refused(m)) => {
+            eprintln!("imip_admin: {m}");
+            ExitCode::from(exit::DATAERR)
+        }
         Err(AdminError::Infra(e)) => {
             eprintln!("imip_admin: {e}");
             ExitCode::from(exit::TEMPFAIL)
@@ -229,7 +243,19 @@ pub fn main() -> ExitCode {
 
 enum AdminError {
     Usage(String),
+    Refused(String),
     Infra(InfraError),
+}
+
+impl From<super::scheduling_cmds::Failure> for AdminError {
+    fn from(f: super::scheduling_cmds::Failure) -> Self {
+        use super::scheduling_cmds::Failure;
+        match f {
+            Failure::Usage(m) => AdminError::Usage(m),
+            Failure::Refused(m) => AdminError::Refused(m),
+            Failure::Infra(e) => AdminError::Infra(e),
+        }
+    }
 }
 
 impl From<InfraError> for AdminError {
@@ -445,6 +471,32 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                 )
             }))
         }
+        Command::Show { user, uid } => {
+            let u = user_uri(user)?;
+            let tx = store.read()?;
+            let mut stored = tx.occurrences(&u, uid)?;
+            if let Some(m) = tx.object(&u, uid, &crate::ical::Instance::Master)? {
+                stored.insert(0, m);
+            }
+            if stored.is_empty() {
+                return Err(AdminError::Refused(format!("no event {uid} is stored for {u}")));
+            }
+            #[derive(Serialize)]
+            struct S {
+                recurrence_id: String,
+                status: String,
+                ics: String,
+            }
+            let rows: Vec<S> = stored
+                .into_iter()
+                .map(|s| S {
+                    recurrence_id: s.instance.key().to_string(),
+                    status: s.status.as_str().into(),
+                    ics: crate::ical::unfold(&s.text).replace("\r\n", "\n"),
+                })
+                .collect();
+            Ok(render(json, &rows, |r| r.ics.trim_end().to_string()))
+        }
         Command::Freebusy { user, from, to, set } => {
             let u = user_uri(user)?;
             let fb = match set.as_str() {
@@ -609,6 +661,7 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
             crate::oaa_agents::ServeError::Usage(m) => AdminError::Usage(m),
             crate::oaa_agents::ServeError::Infra(e) => AdminError::Infra(e),
         }),
+        Command::Schedule(c) => Ok(super::scheduling_cmds::run(&env, store.as_mut(), c, json)?),
         Command::Decisions { resource, limit } => {
             let u = user_uri(resource)?;
             let tx = store.read()?;

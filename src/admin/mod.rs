@@ -5,5 +5,6 @@
 mod commands;
 mod output;
 mod policy_cmds;
+mod scheduling_cmds;
 
 pub use commands::{AdminArgs, main};

@@ -20,6 +20,7 @@ pub mod prefs;
 pub mod prewarm;
 pub mod publish;
 pub mod resource;
+pub mod scheduling;
 pub mod view;
 
 pub use env::{AgentKind, Env};

@@ -4,6 +4,10 @@
 pub const OK: u8 = 0;
 /// Usage error: wrong flags.
 pub const USAGE: u8 = 64;
+/// The data does not allow it: an `imip_admin` scheduling action on an
+/// event the user does not hold, does not organise, or with times that do
+/// not make sense. Nothing was changed.
+pub const DATAERR: u8 = 65;
 /// The mailbox server refused the user's copy for good ("user unknown"):
 /// the MTA bounces the message instead of retrying it.
 pub const NOUSER: u8 = 67;

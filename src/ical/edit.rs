@@ -189,6 +189,26 @@ impl Object {
         self.comp_mut().entries.extend(entries);
     }
 
+    /// Sets the recurrence rule from its text (`FREQ=WEEKLY;COUNT=4`),
+    /// replacing any RRULE, parsed by the iCalendar library. An error says
+    /// why the text is not a rule.
+    pub fn set_rrule_text(&mut self, rule: &str) -> Result<(), String> {
+        let rule = rule.trim();
+        let rule = rule.strip_prefix("RRULE:").unwrap_or(rule);
+        if rule.is_empty() || rule.chars().any(char::is_control) {
+            return Err(format!("{rule:?} is not a recurrence rule"));
+        }
+        let text = format!(
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nRRULE:{rule}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+        let parsed = Object::from_stored(&text)
+            .filter(|o| o.rrule().is_some())
+            .ok_or_else(|| format!("{rule:?} is not a recurrence rule (RFC 5545 RECUR)"))?;
+        self.remove_property_named("EXRULE");
+        self.copy_property_from(&parsed, &ICalendarProperty::Rrule);
+        Ok(())
+    }
+
     /// Keeps only the listed properties (by name), for building minimal
     /// objects such as REFRESH requests.
     pub fn retain_properties(&mut self, keep: &[ICalendarProperty]) {

@@ -5,6 +5,7 @@
 
 pub mod datetime;
 pub mod edit;
+pub mod input;
 pub mod instance;
 pub mod object;
 pub mod parse;

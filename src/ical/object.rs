@@ -366,6 +366,11 @@ impl Object {
         }
     }
 
+    /// Whether the component has the property at least once.
+    pub fn has_property(&self, prop: &ICalendarProperty) -> bool {
+        self.comp().properties(prop).next().is_some()
+    }
+
     /// Whether an event has what imip-agent needs to schedule it: DTSTART and
     /// either DTEND or DURATION (RFC 5546 makes one of them required in
     /// REQUEST and PUBLISH; a VEVENT with a DATE DTSTART alone is accepted as

@@ -13,6 +13,7 @@
 //! - [`reply`]: building the objects agents send;
 //! - [`plan`], [`view`]: what the engine returns and reads.
 
+pub mod actions;
 pub mod admission;
 pub mod answers;
 pub mod engine;
