@@ -40,6 +40,10 @@ pub enum Verdict {
     Delegate(CalAddress),
     /// Hold it until the resource's owner decides.
     Tentative,
+    /// Leave it to a person: no answer to the organiser, the request kept
+    /// as NEEDS-ACTION (not booked) for the owner to decide (Apple
+    /// CalendarServer's accept-if-free / decline-if-busy / none modes).
+    Hold,
 }
 
 impl Verdict {
@@ -51,6 +55,7 @@ impl Verdict {
             Verdict::Counter => "COUNTER",
             Verdict::Delegate(_) => "DELEGATED",
             Verdict::Tentative => "TENTATIVE",
+            Verdict::Hold => "NEEDS-ACTION",
         }
     }
 }
@@ -211,11 +216,18 @@ pub fn evaluate(
                 }
             }
             Verdict::Counter => {
-                if !matches!(decision.verdict, Verdict::Tentative) {
+                if !matches!(decision.verdict, Verdict::Tentative | Verdict::Hold) {
                     decision.verdict = Verdict::Counter;
                 }
             }
-            Verdict::Tentative => decision.verdict = Verdict::Tentative,
+            Verdict::Tentative => {
+                if decision.verdict != Verdict::Hold {
+                    decision.verdict = Verdict::Tentative;
+                }
+            }
+            // Left to a person: later functions may still decline, nothing
+            // else answers for the owner.
+            Verdict::Hold => decision.verdict = Verdict::Hold,
         }
     }
     if calls.is_empty() {
@@ -227,7 +239,7 @@ pub fn evaluate(
 fn sticky_reason(v: &Verdict) -> Option<Text> {
     match v {
         Verdict::Counter => Some(Text::Suggested),
-        Verdict::Tentative => Some(Text::AwaitingApproval),
+        Verdict::Tentative | Verdict::Hold => Some(Text::AwaitingApproval),
         Verdict::AcceptExcept(_) => Some(Text::SomeOccurrencesDeclined),
         _ => None,
     }

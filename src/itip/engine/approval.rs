@@ -166,12 +166,16 @@ pub fn decide(
         plan.log(format!("approval {}: the booking is no longer stored", p.uid));
         return Ok(plan);
     };
-    if !stored.is_active()
-        || stored.object.attendee(resource).and_then(|a| a.partstat) != Some(PartStat::Tentative)
-    {
+    // Held (TENTATIVE, time blocked, quotas charged) or left to the owner
+    // (NEEDS-ACTION, nothing booked yet: approving books it as it stands —
+    // the owner's decision, as when they accept in a calendar client).
+    let was = stored.object.attendee(resource).and_then(|a| a.partstat);
+    let left_to_owner = was == Some(PartStat::NeedsAction);
+    if !stored.is_active() || !(was == Some(PartStat::Tentative) || left_to_owner) {
         plan.log(format!("approval {}: the booking is no longer waiting", p.uid));
         return Ok(plan);
     }
+    plan.op(Op::Dequeue { uid: p.uid.clone(), instance: Instance::from_key(&p.rid), kind: None });
     let status = if approve { PartStat::Accepted } else { PartStat::Declined };
     let mut obj = stored.object.clone();
     obj.set_partstat(resource, status.clone());
@@ -182,6 +186,10 @@ pub fn decide(
         object: obj.clone(),
     });
     let organizer = CalAddress::parse(&p.organizer);
+    if approve && left_to_owner {
+        let org = organizer.clone().unwrap_or_else(|| resource.clone());
+        plan.op(super::resource::confirmation(ctx, view, &obj, &p.uid, &instance, &org)?);
+    }
     if !approve && is_booking(&stored.object, resource) {
         let c = Cancellation {
             resource: resource.clone(),

@@ -149,3 +149,6 @@ pub fn outgoing(
         m => Ok(Plan::note(format!("{m} ignored"))),
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -52,6 +52,47 @@ pub fn retraction(
     Ok(Op::Policy(policy::retract(&calls, c, view.policy())?))
 }
 
+/// The booking a request (or a stored event) stands for, expanded.
+fn booking_of(
+    ctx: &Context<'_>,
+    obj: &Object,
+    uid: &str,
+    inst: &Instance,
+    organizer: &CalAddress,
+) -> Booking {
+    let mut booking = Booking {
+        resource: ctx.user.clone(),
+        object: obj.clone(),
+        uid: uid.to_string(),
+        instance: inst.clone(),
+        organizer: organizer.clone(),
+        occurrences: Vec::new(),
+        open_ended: false,
+        truncated: false,
+        prefs: ctx.prefs.clone(),
+        now: ctx.now,
+        is_delegate: identity::is_valid_delegate(obj, ctx.user),
+        expand: ctx.expand_params(),
+    };
+    booking.recompute();
+    booking
+}
+
+/// The policy effects of a booking that now holds (a request left to the
+/// owner and approved): quotas charged as on an automatic acceptance.
+pub fn confirmation(
+    ctx: &Context<'_>,
+    view: &dyn ScheduleView,
+    obj: &Object,
+    uid: &str,
+    inst: &Instance,
+    organizer: &CalAddress,
+) -> crate::error::InfraResult<Op> {
+    let calls = scheduling_functions(ctx.prefs).unwrap_or_default();
+    let booking = booking_of(ctx, obj, uid, inst, organizer);
+    Ok(Op::Policy(policy::confirm(&calls, &booking, view.policy())?))
+}
+
 /// REQUEST.
 pub fn request(
     ctx: &Context<'_>,
@@ -98,21 +139,7 @@ fn booking(
     plan.op(Op::PurgeExpired { set: FbSet::Offers(ctx.user.to_string()), now: ctx.now });
     let was_booked = stored.as_ref().is_some_and(|s| is_booked(s, ctx.user));
 
-    let mut booking = Booking {
-        resource: ctx.user.clone(),
-        object: obj.clone(),
-        uid: uid.clone(),
-        instance: inst.clone(),
-        organizer: org.address.clone(),
-        occurrences: Vec::new(),
-        open_ended: false,
-        truncated: false,
-        prefs: ctx.prefs.clone(),
-        now: ctx.now,
-        is_delegate: identity::is_valid_delegate(obj, ctx.user),
-        expand: ctx.expand_params(),
-    };
-    booking.recompute();
+    let mut booking = booking_of(ctx, obj, &uid, &inst, &org.address);
     // Occurrences sent along with their master are decided on their own.
     // Those stored on their own before (moved, cancelled) stay in: a
     // decision is made on the request as sent, so that it is the same
@@ -209,6 +236,43 @@ fn booking(
             ));
             reply_parts.extend(declined_parts.into_iter().map(|p| (Method::Reply, p)));
         }
+        Verdict::Hold => {
+            // Left to a person: kept as NEEDS-ACTION (not booked, no time
+            // held, nothing charged), queued, no answer to the organiser.
+            let mut stored_obj = booking.object.clone();
+            stored_obj.set_partstat(ctx.user, PartStat::NeedsAction);
+            plan.ops.extend(store_version(
+                ctx,
+                view,
+                scope,
+                method,
+                &uid,
+                &inst,
+                &stored_obj,
+                ObjectStatus::Active,
+            )?);
+            plan.op(Op::ReplacePeriods {
+                set: FbSet::Offers(ctx.user.to_string()),
+                uid: uid.clone(),
+                rid: None,
+                periods: Vec::new(),
+            });
+            if was_booked {
+                let c = Cancellation {
+                    resource: ctx.user.clone(),
+                    uid: uid.clone(),
+                    instance: inst.clone(),
+                    organizer: org.address.clone(),
+                    stored: stored.as_ref().map(|s| s.object.clone()),
+                };
+                plan.op(Op::Policy(policy::retract(&calls, &c, view.policy())?));
+            }
+            plan.op(Op::Queue {
+                uid: uid.clone(),
+                instance: inst.clone(),
+                kind: crate::store::RequestKind::Invitation,
+            });
+        }
         Verdict::Counter => {
             let offers = match ctx.prefs.offer_period() {
                 Some(hold) => {
@@ -298,7 +362,7 @@ fn booking(
             });
         }
     }
-    if decision.verdict == Verdict::Tentative {
+    if matches!(decision.verdict, Verdict::Tentative | Verdict::Hold) {
         approval::request(ctx, &mut plan, &booking.object, &uid, &inst, &org.address);
     }
     let reply_text = reply_parts.first().map(|(_, o)| o.component_text()).unwrap_or_default();

@@ -5,6 +5,7 @@
 
 mod access;
 mod approval;
+mod auto;
 mod corrected;
 pub mod delegate;
 mod freebusy;
@@ -86,6 +87,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn SchedulingFunction> {
         "require_approval" => &approval::RequireApproval,
         "out_of_policy_approval" => &approval::OutOfPolicyApproval,
         "schedule_instances_in_freebusy" => &instances::Instances,
+        "auto_schedule" => &auto::AutoSchedule,
         _ => return None,
     })
 }
@@ -111,4 +113,5 @@ pub const NAMES: &[&str] = &[
     "require_approval",
     "out_of_policy_approval",
     "schedule_instances_in_freebusy",
+    "auto_schedule",
 ];
