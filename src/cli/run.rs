@@ -292,7 +292,7 @@ fn run(
         }
     }
 
-    let sent = send_all(&rt, args, &outbox, log);
+    let sent = send_all(&rt, args, raw, &outbox, log);
     let outcome = match &sent {
         Ok(_) => Outcome::Done,
         Err(f) if f.mailbox_refused => Outcome::MailboxRefused(f.error.to_string()),
@@ -357,12 +357,19 @@ fn write_run(
 fn send_all(
     rt: &crate::runtime::Runtime,
     args: &AgentArgs,
+    raw: &[u8],
     outbox: &[crate::store::OutboxMessage],
     log: &mut RunLog,
 ) -> Result<usize, super::send::SendFailure> {
     let mut outgoing: Box<dyn Sender> = setup::outgoing_sender(rt, args);
     let mut delivery = setup::delivery_sender(rt, args);
-    super::send::send_outbox(outgoing.as_mut(), delivery.as_deref_mut(), outbox, &mut |l| {
-        log.line(l)
-    })
+    let env = rt.env();
+    let make = |m: &crate::store::OutboxMessage| crate::agent::mailbox::materialise(&env, raw, m);
+    super::send::send_outbox_of(
+        outgoing.as_mut(),
+        delivery.as_deref_mut(),
+        outbox,
+        Some(&make),
+        &mut |l| log.line(l),
+    )
 }

@@ -35,12 +35,44 @@ impl std::fmt::Display for SendFailure {
 /// went out.
 pub fn send_outbox(
     outgoing: &mut dyn Sender,
+    delivery: Option<&mut (dyn Sender + 'static)>,
+    outbox: &[OutboxMessage],
+    log: &mut dyn FnMut(String),
+) -> Result<usize, SendFailure> {
+    send_outbox_of(outgoing, delivery, outbox, None, log)
+}
+
+/// Makes a deferred mailbox copy deliverable (`agent::mailbox::materialise`
+/// over the message as it came).
+pub type Materialise<'a> = &'a dyn Fn(&OutboxMessage) -> OutboxMessage;
+
+/// [`send_outbox`] for the outbox of a message: deferred mailbox copies
+/// are made from the message one at a time, just before each is delivered.
+pub fn send_outbox_of(
+    outgoing: &mut dyn Sender,
     mut delivery: Option<&mut (dyn Sender + 'static)>,
     outbox: &[OutboxMessage],
+    original: Option<Materialise<'_>>,
     log: &mut dyn FnMut(String),
 ) -> Result<usize, SendFailure> {
     let mut n = 0;
     for (done, m) in outbox.iter().enumerate() {
+        let made;
+        let m = if crate::agent::mailbox::is_deferred(m) {
+            let Some(make) = original else {
+                return Err(SendFailure {
+                    done,
+                    error: InfraError::Config(
+                        "a mailbox copy needs the original message, which is not at hand".into(),
+                    ),
+                    mailbox_refused: false,
+                });
+            };
+            made = make(m);
+            &made
+        } else {
+            m
+        };
         let to = m.to.join(", ");
         let stop =
             |error: InfraError, mailbox_refused| SendFailure { done, error, mailbox_refused };

@@ -83,7 +83,7 @@ impl Pipeline {
                 .rcpt
                 .iter()
                 .zip(processed)
-                .map(|(rcpt, pr)| answer_for(&rt, &args, rcpt, pr, &mut log))
+                .map(|(rcpt, pr)| answer_for(&rt, &args, &p.raw, rcpt, pr, &mut log))
                 .collect();
             (answers, log)
         });
@@ -150,6 +150,7 @@ impl Pipeline {
 fn answer_for(
     rt: &Runtime,
     args: &AgentArgs,
+    raw: &[u8],
     rcpt: &str,
     processed: Processed,
     log: &mut Vec<String>,
@@ -160,7 +161,7 @@ fn answer_for(
                 log.push(format!("{rcpt}: {n}"));
             }
             let mut note = |l: String| log.push(format!("{rcpt}: {l}"));
-            match send(rt, args, &h.outbox, &mut note) {
+            match send(rt, args, raw, &h.outbox, &mut note) {
                 Ok(_) => Answer {
                     outcome: DeliveryOutcome::Delivered,
                     sent_count: h.already_sent + h.outbox.len(),

@@ -4,7 +4,7 @@
 //! I/O through the transports.
 
 use crate::cli::args::AgentArgs;
-use crate::cli::send::send_outbox;
+use crate::cli::send::send_outbox_of;
 use crate::cli::setup;
 use crate::runtime::Runtime;
 use crate::store::OutboxMessage;
@@ -26,6 +26,7 @@ thread_local! {
 pub fn send(
     rt: &Runtime,
     args: &AgentArgs,
+    raw: &[u8],
     outbox: &[OutboxMessage],
     log: &mut dyn FnMut(String),
 ) -> Result<usize, (usize, String, bool)> {
@@ -38,7 +39,16 @@ pub fn send(
             outgoing: setup::outgoing_sender(rt, args),
             delivery: setup::delivery_sender(rt, args),
         });
-        let result = send_outbox(s.outgoing.as_mut(), s.delivery.as_deref_mut(), outbox, log);
+        // Mailbox copies of the message are made one at a time as they go.
+        let env = rt.env();
+        let make = |m: &OutboxMessage| crate::agent::mailbox::materialise(&env, raw, m);
+        let result = send_outbox_of(
+            s.outgoing.as_mut(),
+            s.delivery.as_deref_mut(),
+            outbox,
+            Some(&make),
+            log,
+        );
         if result.is_err() {
             // A transport that failed may hold a broken connection: start
             // afresh next time.
