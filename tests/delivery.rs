@@ -197,3 +197,70 @@ fn a_permanent_refusal_of_the_mailbox_bounces() {
     }
     server.join().unwrap();
 }
+
+/// An invitation with a large attachment, to many people on this server.
+fn large_invitation(attachment_bytes: usize) -> Vec<u8> {
+    let invite = String::from_utf8(invite()).unwrap();
+    let (head, body) = invite.split_once("\n\n").unwrap();
+    let head: String = head
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("content-type"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let line = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\n";
+    let blob = line.repeat(attachment_bytes / line.len());
+    format!(
+        "{head}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+         Content-Type: text/calendar; method=REQUEST; charset=utf-8\n\n{body}\n--b\n\
+         Content-Type: application/octet-stream; name=\"slides.pdf\"\n\
+         Content-Transfer-Encoding: base64\n\n{blob}--b--\n"
+    )
+    .into_bytes()
+}
+
+fn store_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("store.db"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum()
+}
+
+#[test]
+fn a_large_message_to_many_people_is_kept_once_not_per_recipient() {
+    // 4 MiB to twelve people whose mailbox server is down: the copies wait
+    // in the store for the retry — as recipes, not as twelve copies.
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("store.db");
+    let s = s.to_str().unwrap();
+    let raw = large_invitation(4 << 20);
+    let people: Vec<String> = (0..12).map(|i| format!("p{i}@example.com")).collect();
+    let mut a = args(&["-S", s, "-l", "127.0.0.1:9", "-o"]);
+    a.extend(people.iter().cloned());
+    let out = util::run("imip_person", &a, &raw, &env());
+    assert_eq!(out.status, 75, "the mailbox server is down: {}", out.stderr);
+    let kept = store_bytes(dir.path());
+    assert!(
+        kept < 2 * raw.len() as u64,
+        "the store holds {kept} bytes for a {}-byte message to 12 people",
+        raw.len()
+    );
+    // The retry (the MTA brings the same bytes) delivers every copy whole.
+    let outbox = dir.path().join("outbox");
+    let mut a = args(&["-S", s, "--outbox", outbox.to_str().unwrap(), "-o"]);
+    a.extend(people.iter().cloned());
+    let out = util::run("imip_person", &a, &raw, &env());
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let copies: Vec<Vec<u8>> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(copies.len(), 12);
+    for c in &copies {
+        assert!(c.len() > raw.len(), "each copy carries the message ({} bytes)", c.len());
+        assert!(c.windows(10).any(|w| w == b"slides.pdf"), "the attachment is in the copy");
+    }
+    // Delivered: nothing of them is kept.
+    assert!(store_bytes(dir.path()) < 2 * raw.len() as u64);
+}
