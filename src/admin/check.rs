@@ -52,7 +52,9 @@ pub fn check(cfg: &Config) -> Report {
                     for (name, value) in tx.prefs(u).unwrap_or_default() {
                         if spec(&name).is_none() {
                             if name != "secret" {
-                                r.warn(format!("{u}: preference {name:?} is not read by the agents"));
+                                r.warn(format!(
+                                    "{u}: preference {name:?} is not read by the agents"
+                                ));
                             }
                             continue;
                         }
@@ -110,7 +112,9 @@ fn publish_dir(cfg: &Config, r: &mut Report) {
     let dir = Path::new(&cfg.paths.publish_dir);
     match std::fs::metadata(dir) {
         Err(e) => r.error(format!("publish_dir {}: {e}", dir.display())),
-        Ok(m) if !m.is_dir() => r.error(format!("publish_dir {} is not a directory", dir.display())),
+        Ok(m) if !m.is_dir() => {
+            r.error(format!("publish_dir {} is not a directory", dir.display()))
+        }
         Ok(m) => {
             let want = crate::agent::publish::dir_mode(cfg.paths.publish_mode) & 0o005;
             if m.mode() & want != want {
@@ -148,10 +152,17 @@ fn transports(cfg: &Config, r: &mut Report) {
                 Err(e) => r.error(format!("outgoing: sendmail command {cmd}: {e}")),
             }
         }
-        "smtp" => tcp(&format!("{}:{}", cfg.outgoing.smtp_host, cfg.outgoing.smtp_port), "outgoing SMTP relay", r),
+        "smtp" => tcp(
+            &format!("{}:{}", cfg.outgoing.smtp_host, cfg.outgoing.smtp_port),
+            "outgoing SMTP relay",
+            r,
+        ),
         "outbox" => {
             if !Path::new(&cfg.outgoing.outbox_dir).is_dir() {
-                r.error(format!("outgoing: outbox_dir {} is not a directory", cfg.outgoing.outbox_dir));
+                r.error(format!(
+                    "outgoing: outbox_dir {} is not a directory",
+                    cfg.outgoing.outbox_dir
+                ));
             }
         }
         _ => {}

@@ -49,8 +49,10 @@ mod tests {
 
     #[test]
     fn shows_what_differs() {
-        let c = Config::from_toml("message_sender = \"cal@example.org\"\n[paths]\npublish_mode = 0o640\n")
-            .unwrap();
+        let c = Config::from_toml(
+            "message_sender = \"cal@example.org\"\n[paths]\npublish_mode = 0o640\n",
+        )
+        .unwrap();
         let n = show(&c, true).unwrap();
         assert!(n.contains("message_sender = \"cal@example.org\""), "{n}");
         assert!(n.contains("[paths]\npublish_mode = 0o640"), "{n}");

@@ -2,8 +2,11 @@
 //! events, free/busy, run records and periodic jobs. Performs I/O (the
 //! store, standard output).
 
+mod check;
 mod commands;
+mod config_show;
 mod output;
 mod policy_cmds;
+mod suggest;
 
 pub use commands::{AdminArgs, main};

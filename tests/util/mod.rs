@@ -50,6 +50,11 @@ impl RunOutput {
         labels.into_iter().zip(msgs).collect()
     }
 
+    /// Standard output as text.
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
     /// Log lines (without the level and the labels). The first line of a
     /// pipe run is its status line (the outcome).
     pub fn log(&self) -> Vec<String> {
