@@ -95,6 +95,7 @@ fn response(status: u16, ctype: &str, body: &str, head_only: bool) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     struct Fixed(bool);

@@ -231,6 +231,7 @@ fn stderr_layer(s: &Settings, capture: &mut Option<Capture>) -> Boxed {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -79,6 +79,7 @@ pub const LATENCY_BUCKETS: [f64; 12] =
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

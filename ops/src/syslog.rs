@@ -108,6 +108,7 @@ impl<'a> MakeWriter<'a> for Syslog {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

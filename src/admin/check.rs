@@ -157,13 +157,8 @@ fn transports(cfg: &Config, r: &mut Report) {
             "outgoing SMTP relay",
             r,
         ),
-        "outbox" => {
-            if !Path::new(&cfg.outgoing.outbox_dir).is_dir() {
-                r.error(format!(
-                    "outgoing: outbox_dir {} is not a directory",
-                    cfg.outgoing.outbox_dir
-                ));
-            }
+        "outbox" if !Path::new(&cfg.outgoing.outbox_dir).is_dir() => {
+            r.error(format!("outgoing: outbox_dir {} is not a directory", cfg.outgoing.outbox_dir));
         }
         _ => {}
     }

@@ -95,6 +95,7 @@ fn make_dir(dir: &Path, mode: u32, fix: bool) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
