@@ -261,6 +261,8 @@ up() {
   smtp-sink -u nobody -h sink.remote.test -d "$RUN/sink/%Y%m%d-%H%M%S." 127.0.0.1:2526 64 </dev/null \
     >"$RUN/log/smtp-sink.log" 2>&1 &
   echo $! >"$RUN/smtp-sink.pid"
+  # Mail left queued by an earlier run would be delivered into this one's sink.
+  postsuper -d ALL >/dev/null 2>&1 || true
   postfix start
   start_listener listener-resource imip_resource 127.0.0.1:2430 "$RUN/etc/listener-resource.toml"
   start_listener listener-person imip_person 127.0.0.1:2431 "$RUN/etc/listener-person.toml" -L
