@@ -32,3 +32,6 @@ mod hostile;
 
 // Calendar agents on an OAA facilitator: wire transcripts and multi-process tests (issue 7).
 mod oaa_calendar;
+
+// Running it like mail software: status lines, logs, metrics, publishing, the admin tool (issue 16).
+mod operations;

@@ -186,9 +186,8 @@ fn run_script(path: &Path) -> String {
                 args.extend(words.iter().cloned());
                 let out = util::run(&program, &args, &input, &[("IMIP_AGENT_NOW", st.now.clone())]);
                 st.transcript.push_str(&format!("$ {cmd}\n  exit {}\n", out.status));
-                // How long the write lock was held depends on the machine's
-                // load, not on the behaviour: not part of the transcript.
-                for l in out.log().into_iter().filter(|l| !l.contains("write lock was held")) {
+                // Timing notes depend on the machine's load, not on the story.
+                for l in out.log().iter().filter(|l| !l.contains("write lock was held")) {
                     st.transcript.push_str(&format!("  log: {l}\n"));
                 }
                 let msgs = out.messages();

@@ -143,6 +143,19 @@ enum Command {
     ServeAgent(crate::oaa_agents::ServeArgs),
     #[command(flatten)]
     Schedule(super::scheduling_cmds::ScheduleCmd),
+    /// Check the configuration, the store (schema, file ownership), every
+    /// user's preferences and policy chain, the publishing directory and
+    /// the transports; one line per problem, exit 1 when there is any.
+    Check,
+    /// Show the configuration.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Write the published free/busy of a user (or of every user whose
+    /// preferences ask for publishing) now.
+    Publish {
+        /// Only this user.
+        user: Option<String>,
+    },
     /// List a resource's scheduling decisions with their reasons.
     Decisions {
         /// The resource.
@@ -150,6 +163,17 @@ enum Command {
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCmd {
+    /// Print the effective configuration as TOML (after the file, the
+    /// search order and -S/-p).
+    Show {
+        /// Only the settings that differ from the built-in defaults.
+        #[arg(short = 'n', long = "non-default")]
+        non_default: bool,
     },
 }
 
@@ -189,6 +213,9 @@ enum PrefsCmd {
         name: String,
         /// The value (a multi-line value such as scheduling_function may use \n).
         value: String,
+        /// Store a name the agents do not read (for another program).
+        #[arg(long)]
+        force: bool,
     },
     /// Remove a user's own value (the default applies again).
     Unset {
@@ -206,8 +233,12 @@ enum PrefsCmd {
     Describe,
 }
 
-/// Runs the tool.
+/// Runs the tool. Exit statuses: 0 done; 1 `check` found problems; 64
+/// usage (a bad argument or value); 67 no such user; 75 the store or a
+/// transport failed (try again); 77 refused to run as root on another
+/// user's store; 78 the configuration cannot be used.
 pub fn main() -> ExitCode {
+    imip_ops::log::init("imip_admin", &imip_ops::log::Settings::default());
     let args = match AdminArgs::try_parse() {
         Ok(a) => a,
         Err(e) => {
@@ -234,6 +265,22 @@ pub fn main() -> ExitCode {
             eprintln!("imip_admin: {m}");
             ExitCode::from(exit::DATAERR)
         }
+        Err(AdminError::NotFound(m)) => {
+            eprintln!("imip_admin: {m}");
+            ExitCode::from(exit::NOUSER)
+        }
+        Err(AdminError::Config(m)) => {
+            eprintln!("imip_admin: {m}");
+            ExitCode::from(exit::CONFIG)
+        }
+        Err(AdminError::NoPerm(m)) => {
+            eprintln!("imip_admin: {m}");
+            ExitCode::from(NOPERM)
+        }
+        Err(AdminError::Problems(out)) => {
+            print!("{out}");
+            ExitCode::from(1)
+        }
         Err(AdminError::Infra(e)) => {
             eprintln!("imip_admin: {e}");
             ExitCode::from(exit::TEMPFAIL)
@@ -241,9 +288,17 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// EX_NOPERM (sysexits.h).
+const NOPERM: u8 = 77;
+
 enum AdminError {
     Usage(String),
     Refused(String),
+    NotFound(String),
+    Config(String),
+    NoPerm(String),
+    /// `check` found problems: its report.
+    Problems(String),
     Infra(InfraError),
 }
 
@@ -260,8 +315,63 @@ impl From<super::scheduling_cmds::Failure> for AdminError {
 
 impl From<InfraError> for AdminError {
     fn from(e: InfraError) -> Self {
-        AdminError::Infra(e)
+        match e {
+            InfraError::Config(m) => AdminError::Config(m),
+            e => AdminError::Infra(e),
+        }
     }
+}
+
+/// Errors of the policy commands: what they call a configuration error is
+/// a bad argument (`quota set-limit q g 10h`), a usage error.
+fn policy_error(e: InfraError) -> AdminError {
+    match e {
+        InfraError::Config(m) => AdminError::Usage(m),
+        e => AdminError::Infra(e),
+    }
+}
+
+/// Text, or with --json an object.
+fn said(json: bool, text: String, value: serde_json::Value) -> String {
+    if json { format!("{value}\n") } else { text }
+}
+
+/// Whether a command only reads the store (and so must not create one).
+fn reads_only(c: &Command) -> bool {
+    use super::policy_cmds::{ApprovalsCmd, PoolCmd, QuotaCmd};
+    matches!(
+        c,
+        Command::User(UserCmd::List)
+            | Command::Prefs(PrefsCmd::Get { .. } | PrefsCmd::List { .. })
+            | Command::Events { .. }
+            | Command::Freebusy { .. }
+            | Command::Vfreebusy { .. }
+            | Command::Decisions { .. }
+            | Command::Quota(QuotaCmd::Show { .. })
+            | Command::Pool(PoolCmd::Show { .. })
+            | Command::Approvals(ApprovalsCmd::List { .. })
+    ) || matches!(c, Command::Runs { prune_days: None, .. })
+}
+
+/// As root, on a store another user owns, every file SQLite creates (its
+/// -wal and -shm) would be root's and lock the agents out: refuse.
+fn refuse_root_on_others_store(cfg: &Config) -> Result<(), AdminError> {
+    use std::os::unix::fs::MetadataExt;
+    if cfg.store.kind != "sqlite" || !rustix::process::geteuid().is_root() {
+        return Ok(());
+    }
+    let path = std::path::Path::new(&cfg.store.path);
+    let owner = std::fs::metadata(path)
+        .or_else(|_| std::fs::metadata(path.parent().unwrap_or(path)))
+        .map(|m| m.uid())
+        .unwrap_or(0);
+    if owner != 0 {
+        return Err(AdminError::NoPerm(format!(
+            "refusing to run as root on {}, which belongs to uid {owner}: files root creates there lock the agents out; run as the store's owner, e.g. sudo -u imip-agent imip_admin …",
+            cfg.store.path
+        )));
+    }
+    Ok(())
 }
 
 fn user_uri(s: &str) -> Result<String, AdminError> {
@@ -319,12 +429,56 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
     if let Some(p) = &args.preferences_dir {
         cfg.paths.preferences_dir = p.display().to_string();
     }
+    let json = args.json;
+    match &args.command {
+        Command::Config(ConfigCmd::Show { non_default }) => {
+            return super::config_show::show(&cfg, *non_default).map_err(AdminError::Config);
+        }
+        Command::Check => {
+            let r = super::check::check(&cfg);
+            let text = if json {
+                serde_json::json!({ "errors": r.errors, "lines": r.lines }).to_string() + "\n"
+            } else {
+                r.lines.iter().map(|l| format!("{l}\n")).collect()
+            };
+            return if r.errors > 0 { Err(AdminError::Problems(text)) } else { Ok(text) };
+        }
+        _ => {}
+    }
+    refuse_root_on_others_store(&cfg)?;
     let rt = Runtime::new(cfg)?;
     let env = rt.env();
-    let mut store = rt.open_store()?;
-    let json = args.json;
+    let mut store = if reads_only(&args.command) {
+        crate::store::open_existing(&rt.config.store)?
+    } else {
+        rt.open_store()?
+    };
     let now = env.clock.now();
     match &args.command {
+        Command::Check | Command::Config(_) => Ok(String::new()),
+        Command::Publish { user } => {
+            let users: Vec<String> = match user {
+                Some(u) => vec![user_uri(u)?],
+                None => store.read()?.users()?.into_iter().map(|(u, _)| u).collect(),
+            };
+            let mut rows = Vec::new();
+            for u in users {
+                let Some(a) = CalAddress::parse(&u) else { continue };
+                let written = crate::agent::publish::publish(&env, store.as_mut(), &a)?;
+                rows.push(serde_json::json!({ "user": u, "published": written }));
+            }
+            Ok(render(json, &rows, |r| {
+                format!(
+                    "{}: {}",
+                    r["user"].as_str().unwrap_or(""),
+                    if r["published"] == true {
+                        "published"
+                    } else {
+                        "not published (freebusy_sharing and freebusy_publishing are not both on)"
+                    }
+                )
+            }))
+        }
         Command::User(UserCmd::Add { user, kind }) => {
             if !matches!(kind.as_str(), "person" | "resource") {
                 return Err(AdminError::Usage("kind must be person or resource".into()));
@@ -333,7 +487,11 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
             let mut tx = store.write()?;
             tx.ensure_user(&u, kind, now)?;
             tx.commit()?;
-            Ok(format!("{u} ({kind})\n"))
+            Ok(said(
+                json,
+                format!("{u} ({kind})\n"),
+                serde_json::json!({ "user": u, "kind": kind }),
+            ))
         }
         Command::User(UserCmd::List) => {
             let tx = store.read()?;
@@ -349,17 +507,25 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
         Command::User(UserCmd::Remove { user }) => {
             let u = user_uri(user)?;
             let mut tx = store.write()?;
+            if !tx.users()?.iter().any(|(x, _)| *x == u) {
+                return Err(AdminError::NotFound(format!("no user {u} in the store")));
+            }
             tx.delete_user(&u)?;
             tx.commit()?;
-            Ok(format!("removed {u}\n"))
+            Ok(said(json, format!("removed {u}\n"), serde_json::json!({ "removed": u })))
         }
         Command::Prefs(PrefsCmd::Get { user, name }) => {
             let u = user_uri(user)?;
             let tx = store.read()?;
             let p = agent_prefs::load(&env, tx.as_ref(), &u)?;
-            Ok(p.get(name).map(|v| format!("{v}\n")).unwrap_or_default())
+            let v = p.get(name).map(str::to_string);
+            Ok(said(
+                json,
+                v.as_ref().map(|v| format!("{v}\n")).unwrap_or_default(),
+                serde_json::json!({ "user": u, "name": name, "value": v }),
+            ))
         }
-        Command::Prefs(PrefsCmd::Set { user, name, value }) => {
+        Command::Prefs(PrefsCmd::Set { user, name, value, force }) => {
             if !rt.config.paths.preferences_dir.is_empty() {
                 return Err(AdminError::Usage(
                     "preferences come from a directory (-p); edit the files there".into(),
@@ -367,19 +533,31 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
             }
             let u = user_uri(user)?;
             let value = value.replace("\\n", "\n");
-            validate(name, &value).map_err(|e| AdminError::Usage(format!("{name}: {e}")))?;
+            if *force {
+                validate(name, &value).map_err(|e| AdminError::Usage(format!("{name}: {e}")))?;
+            } else {
+                super::suggest::check_pref(name, &value).map_err(AdminError::Usage)?;
+            }
             let mut tx = store.write()?;
             tx.ensure_user(&u, "", now)?;
             tx.set_pref(&u, name, &value)?;
             tx.commit()?;
-            Ok(String::new())
+            Ok(said(
+                json,
+                String::new(),
+                serde_json::json!({ "user": u, "name": name, "value": value }),
+            ))
         }
         Command::Prefs(PrefsCmd::Unset { user, name }) => {
             let u = user_uri(user)?;
             let mut tx = store.write()?;
             let had = tx.unset_pref(&u, name)?;
             tx.commit()?;
-            Ok(if had { String::new() } else { format!("{name} was not set for {u}\n") })
+            Ok(said(
+                json,
+                if had { String::new() } else { format!("{name} was not set for {u}\n") },
+                serde_json::json!({ "user": u, "name": name, "was_set": had }),
+            ))
         }
         Command::Prefs(PrefsCmd::List { user }) => {
             let u = user_uri(user)?;
@@ -565,15 +743,21 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                 Some(u) => vec![user_uri(u)?],
                 None => tx.provider_owners()?,
             };
-            let mut out = String::new();
+            let mut rows = Vec::new();
             for o in owners {
                 let kind =
                     users.iter().find(|(u, _)| *u == o).map(|(_, k)| k.clone()).unwrap_or_default();
                 let n = extend_user(&env, tx.as_mut(), &o, &kind)?;
-                out.push_str(&format!("{o}: {n} open-ended event(s) extended\n"));
+                rows.push(serde_json::json!({ "user": o, "extended": n }));
             }
             tx.commit()?;
-            Ok(out)
+            Ok(render(json, &rows, |r| {
+                format!(
+                    "{}: {} open-ended event(s) extended",
+                    r["user"].as_str().unwrap_or(""),
+                    r["extended"]
+                )
+            }))
         }
         Command::Runs {
             program,
@@ -588,9 +772,13 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
             if let Some(days) = prune_days {
                 let mut tx = store.write()?;
                 let n = tx.prune_runs(now - Duration::days(*days))?;
-                tx.prune_processed(now - Duration::days(*days))?;
+                let m = tx.prune_processed(now - Duration::days(*days))?;
                 tx.commit()?;
-                return Ok(format!("{n} run record(s) removed\n"));
+                return Ok(said(
+                    json,
+                    format!("{n} run record(s) removed\n"),
+                    serde_json::json!({ "runs_removed": n, "markers_removed": m }),
+                ));
             }
             let f = RunFilter {
                 program: program.clone(),
@@ -654,9 +842,15 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
                 s
             }))
         }
-        Command::Quota(c) => Ok(super::policy_cmds::quota(&env, &mut store, c, json)?),
-        Command::Pool(c) => Ok(super::policy_cmds::pool(&env, &mut store, c, json)?),
-        Command::Approvals(c) => Ok(super::policy_cmds::approvals(&env, &mut store, c, json)?),
+        Command::Quota(c) => super::policy_cmds::quota(&env, &mut store, c, json)
+            .map_err(policy_error)
+            .map(|t| ok_json(json, t)),
+        Command::Pool(c) => super::policy_cmds::pool(&env, &mut store, c, json)
+            .map_err(policy_error)
+            .map(|t| ok_json(json, t)),
+        Command::Approvals(c) => super::policy_cmds::approvals(&env, &mut store, c, json)
+            .map_err(policy_error)
+            .map(|t| ok_json(json, t)),
         Command::ServeAgent(a) => crate::oaa_agents::serve(&rt.config, a).map_err(|e| match e {
             crate::oaa_agents::ServeError::Usage(m) => AdminError::Usage(m),
             crate::oaa_agents::ServeError::Infra(e) => AdminError::Infra(e),
@@ -702,4 +896,13 @@ fn run(args: &AdminArgs) -> Result<String, AdminError> {
             }))
         }
     }
+}
+
+/// With --json, a command whose text is not JSON already answers with it
+/// as a JSON object (`{"ok": true, "text": …}`), never with plain text.
+fn ok_json(json: bool, text: String) -> String {
+    if !json || serde_json::from_str::<serde_json::Value>(&text).is_ok() {
+        return text;
+    }
+    format!("{}\n", serde_json::json!({ "ok": true, "text": text.trim_end() }))
 }

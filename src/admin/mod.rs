@@ -2,9 +2,12 @@
 //! events, free/busy, run records and periodic jobs. Performs I/O (the
 //! store, standard output).
 
+mod check;
 mod commands;
+mod config_show;
 mod output;
 mod policy_cmds;
 mod scheduling_cmds;
+mod suggest;
 
 pub use commands::{AdminArgs, main};

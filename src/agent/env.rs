@@ -77,6 +77,12 @@ impl Env<'_> {
 
     /// A composer for mail from `from` (normally [`Env::sender_email`]).
     pub fn composer<'s>(&'s self, from: &'s str) -> Composer<'s> {
-        Composer { from, ids: self.ids, now: self.clock.now(), fold: self.config.fold_length() }
+        Composer {
+            from,
+            ids: self.ids,
+            now: self.clock.now(),
+            fold: self.config.fold_length(),
+            thread: None,
+        }
     }
 }

@@ -36,6 +36,10 @@ pub struct Handled {
     pub already_sent: usize,
     /// Users whose own free/busy changed (to republish).
     pub freebusy_changed: Vec<String>,
+    /// The outcome per object in a few words (see `Outcome::summary`).
+    pub summary: Vec<String>,
+    /// A resource's decisions (ACCEPTED, DECLINED, …), for counters.
+    pub decisions: Vec<String>,
 }
 
 /// Processes a message for a recipient (or replays a processed one).
@@ -73,6 +77,8 @@ pub fn handle_recipient(
             methods: Vec::new(),
             replayed: true,
             freebusy_changed: Vec::new(),
+            summary: vec![format!("duplicate of a message already processed for {recipient}")],
+            decisions: Vec::new(),
         });
     }
     // Sender authentication (docs/authentication.md): items the mail system
@@ -99,5 +105,7 @@ pub fn handle_recipient(
         replayed: false,
         already_sent: 0,
         freebusy_changed: out.freebusy_changed,
+        summary: out.summary,
+        decisions: out.decisions,
     })
 }

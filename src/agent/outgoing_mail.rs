@@ -8,7 +8,7 @@ use crate::address::CalAddress;
 use crate::i18n::Lang;
 use crate::ical::{Method, Object, build_calendar};
 pub use crate::itip::plan::OutPart;
-use crate::mail::compose::CalendarAttachment;
+use crate::mail::compose::{CalendarAttachment, Thread};
 use crate::store::OutboxMessage;
 
 /// What processing produced.
@@ -32,6 +32,11 @@ pub struct Outcome {
     pub freebusy_changed: Vec<String>,
     /// Resource decisions taken (ACCEPTED, DECLINED, …), in order.
     pub decisions: Vec<String>,
+    /// One line per object decided, outcome first ("ACCEPTED room@… REQUEST
+    /// uid"), for the status line the MTA keeps and the listener's log.
+    pub summary: Vec<String>,
+    /// The message being answered: replies refer to it.
+    pub thread: Option<Thread>,
 }
 
 impl Outcome {
@@ -49,7 +54,8 @@ impl Outcome {
     /// appends them to the outbox (as "send" messages).
     pub fn compose_parts(&mut self, env: &Env<'_>) {
         let sender = env.sender_email();
-        let composer = env.composer(&sender);
+        let mut composer = env.composer(&sender);
+        composer.thread = self.thread.clone();
         let mut recipients: Vec<CalAddress> = Vec::new();
         for p in &self.parts {
             if !recipients.contains(&p.to) {
@@ -92,8 +98,12 @@ impl Outcome {
             }
             let text = if texts.is_empty() { None } else { Some(texts.join("\n\n")) };
             let lang = parts.first().map(|p| p.lang).unwrap_or(Lang::En);
+            let subject = match parts.first() {
+                Some(p) => crate::i18n::subjects::subject(lang, &p.method, &p.object),
+                None => crate::mail::compose::generic_subject(lang).to_string(),
+            };
             let bytes =
-                composer.calendar_message(&[email.to_string()], lang, text.as_deref(), &cals);
+                composer.calendar_message(&[email.to_string()], &subject, text.as_deref(), &cals);
             self.outbox.push(OutboxMessage {
                 kind: "send".into(),
                 from: sender.clone(),

@@ -30,7 +30,10 @@ pub fn process(
     items: &ItemsOutcome,
     recipient: &CalAddress,
 ) -> InfraResult<Outcome> {
-    let mut out = Outcome::default();
+    let mut out = Outcome {
+        thread: crate::mail::compose::Thread::of(msg.message_id.as_deref(), &msg.references),
+        ..Outcome::default()
+    };
     tx.ensure_user(recipient.as_str(), "person", env.clock.now())?;
     let prefs = prefs::load(env, tx, recipient.as_str())?;
     for n in &items.notes {

@@ -11,6 +11,7 @@ use crate::error::InfraResult;
 use crate::itip::engine;
 use crate::itip::series::MessageScope;
 use crate::mail::InboundMessage;
+use crate::mail::compose::Thread;
 use crate::mail::items::ItemsOutcome;
 use crate::store::StoreTx;
 
@@ -22,7 +23,10 @@ pub fn process(
     items: &ItemsOutcome,
     recipient: &CalAddress,
 ) -> InfraResult<Outcome> {
-    let mut out = Outcome::default();
+    let mut out = Outcome {
+        thread: Thread::of(msg.message_id.as_deref(), &msg.references),
+        ..Outcome::default()
+    };
     tx.ensure_user(recipient.as_str(), "resource", env.clock.now())?;
     let prefs = prefs::load(env, tx, recipient.as_str())?;
     for n in &items.notes {
@@ -46,11 +50,36 @@ pub fn process(
             out.log(super::person::too_costly(item, &e));
             continue;
         }
-        applier.run(tx, &mut out, recipient, uid.as_deref(), BusyRule::Resource, false, |v| {
-            engine::resource(&ctx, v, &scope, item)
-        })?;
+        let plan = applier.run(
+            tx,
+            &mut out,
+            recipient,
+            uid.as_deref(),
+            BusyRule::Resource,
+            false,
+            |v| engine::resource(&ctx, v, &scope, item),
+        )?;
+        out.summary.push(summary_line(&plan, recipient, &item.method, uid.as_deref()));
     }
     applier.flush(tx, &mut out)?;
     out.compose_parts(env);
     Ok(out)
+}
+
+/// The outcome of one object in a few words, outcome first: what the MTA's
+/// status line and the listener's log show.
+fn summary_line(
+    plan: &crate::itip::plan::Plan,
+    recipient: &CalAddress,
+    method: &crate::ical::Method,
+    uid: Option<&str>,
+) -> String {
+    let uid = uid.unwrap_or("(no UID)");
+    let who = recipient.email().unwrap_or(recipient.as_str());
+    match plan.decision.as_deref() {
+        Some("TENTATIVE") => format!("queued for approval {who} {method} {uid}"),
+        Some(d) => format!("{d} {who} {method} {uid}"),
+        None if plan.handled => format!("{method} {uid} recorded for {who}"),
+        None => format!("{method} {uid} not acted on for {who}"),
+    }
 }

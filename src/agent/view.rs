@@ -69,6 +69,16 @@ impl ScheduleView for TxView<'_, '_> {
             .map(|(_, v)| Lang::from_pref(&v)))
     }
 
+    fn zone_of(&self, who: &CalAddress) -> InfraResult<Option<crate::ical::Zone>> {
+        Ok(self
+            .env
+            .prefs
+            .user_values(self.tx, who.as_str())?
+            .into_iter()
+            .find(|(k, _)| k == "TZID")
+            .and_then(|(_, v)| crate::ical::Zone::from_name(&v)))
+    }
+
     fn prefs_of(&self, who: &CalAddress) -> InfraResult<Prefs> {
         prefs::load(self.env, self.tx, who.as_str())
     }

@@ -2,7 +2,15 @@
 //! recipient in its own durable transaction, then send and deliver, and
 //! leave a run record. Exit 0 when done, 75 on any internal failure (store,
 //! disk, transport) so that the MTA retries, 64 on a usage error. Malformed
-//! calendar data is never an internal failure. Performs I/O.
+//! calendar data is never an internal failure.
+//!
+//! Standard error is the MTA's record of the run, of which Postfix keeps
+//! about the first hundred characters in its status text: the first line
+//! is the outcome ("ACCEPTED room@example.com REQUEST uid", "queued for
+//! approval …", "delivered to alice@example.com", "deferred: …"), then the
+//! run's log lines (`[log] output = "stderr"`, the default; with syslog or
+//! journald they go there and standard error has the outcome only).
+//! Performs I/O.
 
 use super::args::AgentArgs;
 use super::exit;
@@ -15,7 +23,7 @@ use crate::mail::InboundMessage;
 use crate::mail::items::extract_items_within;
 use crate::store::{RunRecord, Store};
 use crate::transport::Sender;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -60,24 +68,30 @@ pub fn parse_args(kind: AgentKind, about: &'static str) -> Result<AgentArgs, Exi
     }
 }
 
-/// A log that keeps its lines for the run record and prints them to
-/// standard error, where the MTA's log picks them up.
+/// A log that keeps its lines for the run record and logs them (through
+/// `tracing`, to the configured output).
 #[derive(Debug, Default)]
 pub struct RunLog {
     lines: Vec<String>,
-    program: String,
 }
 
 impl RunLog {
     /// A log for a program.
-    pub fn new(program: &str) -> Self {
-        RunLog { lines: Vec::new(), program: program.to_string() }
+    pub fn new(_program: &str) -> Self {
+        RunLog { lines: Vec::new() }
     }
 
     /// Logs a line.
     pub fn line(&mut self, text: impl Into<String>) {
         let t = text.into();
-        eprintln!("{}: {t}", self.program);
+        tracing::info!("{t}");
+        self.lines.push(t);
+    }
+
+    /// Logs a line about a failure.
+    pub fn warn(&mut self, text: impl Into<String>) {
+        let t = text.into();
+        tracing::warn!("{t}");
         self.lines.push(t);
     }
 
@@ -101,35 +115,69 @@ pub fn main(kind: AgentKind, about: &'static str) -> ExitCode {
         return crate::listener::main(kind, &args);
     }
     let started = Instant::now();
-    let mut log = RunLog::new(kind.program());
-    let mut raw = Vec::new();
-    if let Err(e) = std::io::stdin().lock().read_to_end(&mut raw) {
-        log.line(format!("cannot read the message: {e}"));
-        return ExitCode::from(exit::TEMPFAIL);
-    }
-    let mut outcome = Outcome::Done;
-    let result = crate::error::catch_panic("handling the message", || {
-        outcome = run(kind, &args, &raw, &mut log, started)?;
-        Ok(())
+    // The log settings come from the configuration; a configuration that
+    // cannot be read is reported on standard error.
+    let settings = setup::config(&args).map(|c| c.log.settings(false)).unwrap_or_else(|_| {
+        imip_ops::log::Settings { capture: true, ..imip_ops::log::Settings::default() }
     });
-    if let Err(e) = result {
-        outcome = Outcome::from(e);
+    let logging = imip_ops::log::init(kind.program(), &settings);
+    let mut log = RunLog::new(kind.program());
+    if let Some(why) = &logging.fallback {
+        log.warn(format!("log output not available, using standard error: {why}"));
+    }
+    let mut raw = Vec::new();
+    let mut summary = Vec::new();
+    let mut outcome = Outcome::Done;
+    if let Err(e) = std::io::stdin().lock().read_to_end(&mut raw) {
+        outcome = Outcome::Temporary(crate::error::InfraError::io("reading the message", e));
+    } else {
+        let result = crate::error::catch_panic("handling the message", || {
+            outcome = run(kind, &args, &raw, &mut log, &mut summary, started)?;
+            Ok(())
+        });
+        if let Err(e) = result {
+            outcome = Outcome::from(e);
+        }
     }
     let code = outcome.exit_code();
-    match outcome {
+    let status = status_line(&outcome, &summary);
+    match &outcome {
         Outcome::Done => {}
-        Outcome::Usage(why) => log.line(format!("usage: {why}")),
+        Outcome::Usage(why) => log.warn(format!("usage: {why}")),
         Outcome::Config(e) => {
-            log.line(format!("configuration error, the mail system will retry: {e}"))
+            log.warn(format!("configuration error, the mail system will retry: {e}"))
         }
         Outcome::MailboxRefused(why) => {
-            log.line(format!("the mailbox refused the message for good, bounce it: {why}"))
+            log.warn(format!("the mailbox refused the message for good, bounce it: {why}"))
         }
         Outcome::Temporary(e) => {
-            log.line(format!("temporary failure, the mail system will retry: {e}"))
+            log.warn(format!("temporary failure, the mail system will retry: {e}"))
         }
     }
+    // The outcome first: it is what the MTA's status text keeps.
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{status}");
+    let _ = write!(err, "{}", logging.captured());
     ExitCode::from(code)
+}
+
+/// The first line on standard error: the outcome in a few words, then
+/// what it was about (bounded: the MTA keeps about 100 characters of it
+/// in its status text anyway).
+pub fn status_line(outcome: &Outcome, summary: &[String]) -> String {
+    let line = match outcome {
+        Outcome::Done if summary.is_empty() => "done: nothing to act on".to_string(),
+        Outcome::Done => summary.join("; "),
+        Outcome::Usage(why) => format!("usage error, bounced: {why}"),
+        Outcome::Config(e) => format!("deferred, configuration error: {e}"),
+        Outcome::MailboxRefused(why) => format!("mailbox refused the copy, bounced: {why}"),
+        Outcome::Temporary(e) => format!("deferred: {e}"),
+    };
+    let one_line = line.replace(['\r', '\n'], " ");
+    match one_line.char_indices().nth(500) {
+        Some((i, _)) => format!("{}…", &one_line[..i]),
+        None => one_line,
+    }
 }
 
 /// How a pipe-mode run ends, and the exit status the MTA reads
@@ -219,6 +267,7 @@ fn run(
     args: &AgentArgs,
     raw: &[u8],
     log: &mut RunLog,
+    summary: &mut Vec<String>,
     started: Instant,
 ) -> InfraResult<Outcome> {
     let rt = setup::runtime(args)?;
@@ -271,6 +320,7 @@ fn run(
         for n in &h.notes {
             log.line(format!("{r}: {n}"));
         }
+        summary.extend(recipient_summary(kind, r, &h));
         methods.extend(h.methods);
         parts.push((h.already_sent, h.outbox.len()));
         outbox.extend(h.outbox);
@@ -333,6 +383,32 @@ fn run(
         log.line(format!("run record not written: {e}"));
     }
     Ok(outcome)
+}
+
+/// What the status line says about one recipient: a resource's decisions
+/// as they are; for a person, the delivery of their copy first.
+pub fn recipient_summary(
+    kind: AgentKind,
+    r: &CalAddress,
+    h: &crate::agent::handle::Handled,
+) -> Vec<String> {
+    let who = r.email().unwrap_or(r.as_str());
+    let mut out = Vec::new();
+    if h.outbox.iter().any(|m| m.is_delivery()) {
+        out.push(format!("delivered to {who}"));
+    }
+    match kind {
+        AgentKind::Resource => out.extend(h.summary.iter().cloned()),
+        _ if h.replayed => out.extend(h.summary.iter().cloned()),
+        _ if !h.methods.is_empty() => {
+            out.push(format!("{} recorded for {who}", h.methods.join(" ")))
+        }
+        _ => {}
+    }
+    if out.is_empty() {
+        out.push(format!("nothing to act on for {who}"));
+    }
+    out
 }
 
 /// Writes the run record and, per recipient, how much of its outbox went out.

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The whole configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Public address of the agents (From of generated mail, SENT-BY value).
@@ -47,10 +47,46 @@ pub struct Config {
     pub authentication: AuthConfig,
     /// The LMTP/SMTP listener (`--lmtp-listen`, `--smtp-listen`).
     pub listener: ListenerConfig,
+    /// Where log lines go (docs/configuration.md, "Logging").
+    pub log: LogConfig,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `stderr` (the MTA's log for pipe mode; the supervisor's for
+    /// daemons), `syslog` (through /dev/log) or `journald`.
+    pub output: String,
+    /// The least level logged: error, warn, info, debug (RUST_LOG overrides).
+    pub level: String,
+    /// The syslog facility (`mail`, `daemon`, `local0`…).
+    pub facility: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { output: "stderr".into(), level: "info".into(), facility: "mail".into() }
+    }
+}
+
+impl LogConfig {
+    /// The logging settings for a program (`daemon`: timestamps on
+    /// standard error; otherwise pipe mode's captured lines).
+    pub fn settings(&self, daemon: bool) -> imip_ops::log::Settings {
+        imip_ops::log::Settings {
+            output: imip_ops::log::Output::parse(&self.output)
+                .unwrap_or(imip_ops::log::Output::Stderr),
+            level: self.level.clone(),
+            facility: imip_ops::log::facility(&self.facility).unwrap_or(2),
+            timestamps: daemon,
+            capture: !daemon,
+        }
+    }
 }
 
 /// `[store]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     /// `sqlite` (the default) or `postgresql` (reserved).
@@ -66,7 +102,7 @@ pub struct StoreConfig {
 }
 
 /// `[paths]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PathsConfig {
     /// Published free/busy (`-P`).
@@ -76,10 +112,14 @@ pub struct PathsConfig {
     pub preferences_dir: String,
     /// Quota journal location (`-j`); empty: the main store.
     pub journal: String,
+    /// Permissions of published free/busy files, whatever the umask of the
+    /// process (a pipe from Postfix runs with 077); directories get the
+    /// same plus search (x) where reading is allowed.
+    pub publish_mode: u32,
 }
 
 /// `[manager]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ManagerConfig {
     /// Include manager links in notifications.
@@ -89,7 +129,7 @@ pub struct ManagerConfig {
 }
 
 /// `[outgoing]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutgoingConfig {
     /// `sendmail`, `smtp`, `outbox` (write files to a directory) or `stdout`.
@@ -112,7 +152,7 @@ pub struct OutgoingConfig {
 }
 
 /// `[delivery]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeliveryConfig {
     /// How a person's copy is delivered when no flag says (`-l`, `-L`,
@@ -132,7 +172,7 @@ pub struct DeliveryConfig {
 }
 
 /// `[limits]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
     /// Largest message examined (bytes); larger ones are delivered untouched.
@@ -174,7 +214,7 @@ impl LimitsConfig {
 }
 
 /// `[authentication]` (issue 6: act on iTIP only when the mail system vouches for the sender)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
     /// Require authentication before acting.
@@ -186,7 +226,7 @@ pub struct AuthConfig {
 }
 
 /// `[listener]` (docs/listener.md)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ListenerConfig {
     /// Connections served at once; further clients wait in the kernel's backlog.
@@ -210,8 +250,11 @@ pub struct ListenerConfig {
     /// Permissions of a Unix socket the listener creates itself (not one
     /// handed over by systemd, whose socket unit sets them).
     pub socket_mode: u32,
-    /// Name in the greeting; empty: the host name.
+    /// Name in the greeting; empty: the host's fully qualified name.
     pub hostname: String,
+    /// Where to serve `/metrics` (Prometheus text format) and `/health`
+    /// over HTTP (host:port); empty: not served.
+    pub metrics_listen: String,
 }
 
 impl Default for ListenerConfig {
@@ -227,6 +270,7 @@ impl Default for ListenerConfig {
             max_batch: 256,
             socket_mode: 0o660,
             hostname: String::new(),
+            metrics_listen: String::new(),
         }
     }
 }
@@ -248,6 +292,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             authentication: AuthConfig::default(),
             listener: ListenerConfig::default(),
+            log: LogConfig::default(),
         }
     }
 }
@@ -269,6 +314,7 @@ impl Default for PathsConfig {
             publish_dir: "/var/www/imip-agent/static".into(),
             preferences_dir: String::new(),
             journal: String::new(),
+            publish_mode: 0o644,
         }
     }
 }
@@ -462,6 +508,28 @@ impl Config {
                 "authentication.require with no trusted_authserv_ids and trust_local_submission = false would never act on anything".into(),
             ));
         }
+        imip_ops::log::Output::parse(&self.log.output).map_err(InfraError::Config)?;
+        imip_ops::log::facility(&self.log.facility).map_err(InfraError::Config)?;
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(InfraError::Config(format!(
+                "log.level {:?}: expected error, warn, info, debug or trace",
+                self.log.level
+            )));
+        }
+        if self.paths.publish_mode > 0o777 || self.paths.publish_mode & 0o600 != 0o600 {
+            return Err(InfraError::Config(format!(
+                "paths.publish_mode {:o}: expected permissions such as 0o644 (the owner must read and write)",
+                self.paths.publish_mode
+            )));
+        }
+        if !self.listener.metrics_listen.is_empty()
+            && self.listener.metrics_listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(InfraError::Config(format!(
+                "listener.metrics_listen {:?}: expected host:port such as 127.0.0.1:9425",
+                self.listener.metrics_listen
+            )));
+        }
         for (name, value) in &self.defaults {
             prefs::validate(name, value)
                 .map_err(|e| InfraError::Config(format!("defaults.{name}: {e}")))?;
@@ -504,6 +572,23 @@ mod tests {
         let c = Config::from_toml("[outgoing]\ntimeout_seconds = 5\nspool_dir = \"/x\"").unwrap();
         assert_eq!((c.outgoing.timeout_seconds, c.outgoing.spool_dir.as_str()), (5, "/x"));
         assert_eq!(c.delivery.timeout_seconds, 60);
+    }
+
+    #[test]
+    fn log_publish_and_metrics_settings_are_checked() {
+        assert!(Config::from_toml("[log]\noutput = \"file\"").is_err());
+        assert!(Config::from_toml("[log]\nfacility = \"email\"").is_err());
+        assert!(Config::from_toml("[paths]\npublish_mode = 0o1777").is_err());
+        assert!(Config::from_toml("[paths]\npublish_mode = 0o044").is_err());
+        assert!(Config::from_toml("[listener]\nmetrics_listen = \"localhost\"").is_err());
+        let c = Config::from_toml(
+            "[log]\noutput = \"syslog\"\nfacility = \"local3\"\n[paths]\npublish_mode = 0o640",
+        )
+        .unwrap();
+        let s = c.log.settings(true);
+        assert_eq!((s.output, s.facility, s.timestamps), (imip_ops::log::Output::Syslog, 19, true));
+        assert_eq!(c.paths.publish_mode, 0o640);
+        assert_eq!(Config::default().paths.publish_mode, 0o644);
     }
 
     #[test]

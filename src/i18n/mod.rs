@@ -5,6 +5,7 @@
 
 mod catalog;
 pub mod reasons;
+pub mod subjects;
 
 pub use catalog::Text;
 pub use reasons::Reason;

@@ -1,9 +1,12 @@
 //! The specific reason behind a resource's answer (which limit, how many
 //! occurrences, which quota), rendered in the requester's language for the
-//! reply's text part. The policy functions name the reason with its values;
-//! the English log line keeps its own wording. Performs no I/O.
+//! reply's text part, with its times in the requester's zone. The policy
+//! functions name the reason with its values; the English log line keeps
+//! its own wording. Performs no I/O.
 
 use super::Lang;
+use crate::ical::Zone;
+use chrono::{DateTime, Utc};
 
 /// A reason with its values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +37,8 @@ pub enum Reason {
     RecurrenceNotAccepted,
     /// An occurrence falls outside the permitted hours.
     OutsideWorkingHours {
-        /// The occurrence's start, as `YYYY-MM-DD HH:MM UTC`.
-        at: String,
+        /// The occurrence's start.
+        at: DateTime<Utc>,
     },
     /// Occurrences conflict with other bookings.
     Conflicts {
@@ -43,8 +46,8 @@ pub enum Reason {
         conflicting: usize,
         /// How many there are.
         total: usize,
-        /// The first conflict's start, as `YYYY-MM-DD HH:MM UTC`.
-        first: String,
+        /// The first conflict's start.
+        first: Option<DateTime<Utc>>,
     },
     /// A quota does not cover the booking.
     QuotaExceeded {
@@ -66,10 +69,11 @@ pub enum Reason {
     },
 }
 
-/// The reason as a sentence in `lang`.
-pub fn render(lang: Lang, r: &Reason) -> String {
+/// The reason as a sentence in `lang`, its times in `zone`.
+pub fn render(lang: Lang, r: &Reason, zone: &Zone) -> String {
     use Lang::*;
-    use Reason::*;
+    use Local::*;
+    let r = &Local::of(r, zone);
     match (r, lang) {
         (StartsTooFarAhead { days }, En) => format!("It starts more than {days} days ahead."),
         (StartsTooFarAhead { days }, De) => {
@@ -182,14 +186,75 @@ pub fn render(lang: Lang, r: &Reason) -> String {
     }
 }
 
-/// A UTC instant as the reasons show it.
-pub fn instant(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+/// An instant as the reasons show it: wall-clock time in `zone` and the
+/// zone's name (`2027-03-10 10:00 Europe/Oslo`).
+pub fn instant(t: &DateTime<Utc>, zone: &Zone) -> String {
+    format!("{} {}", zone.from_utc(t).format("%Y-%m-%d %H:%M"), zone.name())
+}
+
+/// A reason with its times as text in a zone, for the sentences above.
+enum Local {
+    StartsTooFarAhead { days: i64 },
+    BeyondHorizon { days: i64 },
+    RecursWithoutEnd,
+    TooShort { minutes: i64 },
+    TooLong { minutes: i64 },
+    RecurrenceNotAccepted,
+    OutsideWorkingHours { at: String },
+    Conflicts { conflicting: usize, total: usize, first: String },
+    QuotaExceeded { needed: String, used: String, limit: String },
+    OrganiserNotPermitted,
+    OccurrencesDeclined { declined: usize, total: usize },
+}
+
+impl Local {
+    fn of(r: &Reason, zone: &Zone) -> Local {
+        match r.clone() {
+            Reason::StartsTooFarAhead { days } => Local::StartsTooFarAhead { days },
+            Reason::BeyondHorizon { days } => Local::BeyondHorizon { days },
+            Reason::RecursWithoutEnd => Local::RecursWithoutEnd,
+            Reason::TooShort { minutes } => Local::TooShort { minutes },
+            Reason::TooLong { minutes } => Local::TooLong { minutes },
+            Reason::RecurrenceNotAccepted => Local::RecurrenceNotAccepted,
+            Reason::OutsideWorkingHours { at } => {
+                Local::OutsideWorkingHours { at: instant(&at, zone) }
+            }
+            Reason::Conflicts { conflicting, total, first } => Local::Conflicts {
+                conflicting,
+                total,
+                first: first.map(|t| instant(&t, zone)).unwrap_or_default(),
+            },
+            Reason::QuotaExceeded { needed, used, limit } => {
+                Local::QuotaExceeded { needed, used, limit }
+            }
+            Reason::OrganiserNotPermitted => Local::OrganiserNotPermitted,
+            Reason::OccurrencesDeclined { declined, total } => {
+                Local::OccurrencesDeclined { declined, total }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn times_are_shown_in_the_given_zone() {
+        use chrono::TimeZone;
+        let t = Utc.with_ymd_and_hms(2027, 3, 10, 9, 0, 0).unwrap();
+        let r = Reason::Conflicts { conflicting: 1, total: 1, first: Some(t) };
+        let oslo = Zone::from_name("Europe/Oslo").unwrap();
+        assert_eq!(
+            render(Lang::En, &r, &oslo),
+            "It conflicts with another booking at 2027-03-10 10:00 Europe/Oslo."
+        );
+        assert_eq!(
+            render(Lang::En, &r, &Zone::Utc),
+            "It conflicts with another booking at 2027-03-10 09:00 UTC."
+        );
+    }
 
     #[test]
     fn every_reason_renders_in_every_language() {
@@ -200,9 +265,13 @@ mod tests {
             Reason::TooShort { minutes: 15 },
             Reason::TooLong { minutes: 240 },
             Reason::RecurrenceNotAccepted,
-            Reason::OutsideWorkingHours { at: "2027-03-10 18:00 UTC".into() },
-            Reason::Conflicts { conflicting: 2, total: 5, first: "2027-03-10 09:00 UTC".into() },
-            Reason::Conflicts { conflicting: 1, total: 1, first: "2027-03-10 09:00 UTC".into() },
+            Reason::OutsideWorkingHours { at: DateTime::<Utc>::UNIX_EPOCH },
+            Reason::Conflicts { conflicting: 2, total: 5, first: None },
+            Reason::Conflicts {
+                conflicting: 1,
+                total: 1,
+                first: Some(DateTime::<Utc>::UNIX_EPOCH),
+            },
             Reason::QuotaExceeded {
                 needed: "PT2H".into(),
                 used: "PT7H".into(),
@@ -212,15 +281,18 @@ mod tests {
             Reason::OccurrencesDeclined { declined: 1, total: 4 },
         ];
         for r in &all {
-            let en = render(Lang::En, r);
+            let en = render(Lang::En, r, &Zone::Utc);
             for l in Lang::ALL {
-                let s = render(l, r);
+                let s = render(l, r, &Zone::Utc);
                 assert!(s.ends_with('.'), "{l:?} {r:?}: {s}");
                 if l != Lang::En {
                     assert_ne!(s, en, "{l:?} {r:?} is not translated");
                 }
             }
         }
-        assert_eq!(render(Lang::De, &all[0]), "Der Termin beginnt mehr als 90 Tage im Voraus.");
+        assert_eq!(
+            render(Lang::De, &all[0], &Zone::Utc),
+            "Der Termin beginnt mehr als 90 Tage im Voraus."
+        );
     }
 }

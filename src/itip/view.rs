@@ -65,6 +65,11 @@ pub trait ScheduleView {
     fn answers(&self, user: &CalAddress, uid: &str) -> InfraResult<Vec<ReplyRecord>>;
     /// Another party's own language, when they are a user of this system.
     fn lang_of(&self, who: &CalAddress) -> InfraResult<Option<Lang>>;
+    /// Another party's own zone (their TZID preference), when they are a
+    /// user of this system and set one.
+    fn zone_of(&self, _who: &CalAddress) -> InfraResult<Option<crate::ical::Zone>> {
+        Ok(None)
+    }
     /// A user's effective preferences.
     fn prefs_of(&self, who: &CalAddress) -> InfraResult<Prefs>;
     /// What policies read (busy time, policy records, others' preferences).

@@ -11,8 +11,11 @@
 //! effects are durably committed and its replies sent; any internal failure
 //! is 451, a message over the size limit 552. SIGTERM (or SIGINT) stops
 //! accepting, lets connections finish the messages they carry, and exits.
+//! Logs through `tracing` with timestamps (`[log]`); with
+//! `[listener] metrics_listen` it serves `/metrics` and `/health`.
 
 pub mod conn;
+pub mod metrics;
 pub mod peers;
 pub mod pipeline;
 pub mod prepare;
@@ -34,6 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{Semaphore, mpsc, watch};
+use tracing::{error, info, warn};
 
 /// Serves LMTP/SMTP for an agent until SIGTERM.
 pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
@@ -41,35 +45,44 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
     // their variables from the environment.
     let mut inherited = Inherited::from_env();
     let program = kind.program();
+    let settings = setup::config(args).map(|c| c.log.settings(true)).unwrap_or_else(|_| {
+        imip_ops::log::Settings { timestamps: true, ..imip_ops::log::Settings::default() }
+    });
+    let logging = imip_ops::log::init(program, &settings);
+    if let Some(why) = &logging.fallback {
+        warn!("log output not available, using standard error: {why}");
+    }
     let fail = |what: String| {
-        eprintln!("{program}: {what}");
+        error!("{what}");
         ExitCode::from(exit::TEMPFAIL)
     };
     if args.workers == 0 {
-        eprintln!("{program}: --workers must be at least 1");
+        error!("--workers must be at least 1");
         return ExitCode::from(exit::USAGE);
     }
     if !args.recipients.is_empty() {
-        eprintln!("{program}: -o is ignored in listener mode: the envelope recipients are used");
+        warn!("-o is ignored in listener mode: the envelope recipients are used");
     }
     let runtime = match setup::runtime(args) {
         Ok(r) => Arc::new(r),
         Err(e @ crate::error::InfraError::Config(_)) => {
-            eprintln!("{program}: {e}");
+            error!("{e}");
             return ExitCode::from(exit::CONFIG);
         }
         Err(e) => return fail(e.to_string()),
     };
     if let Err(e) = setup::check_delivery(kind, &runtime, args) {
-        eprintln!("{program}: {e}");
+        error!("{e}");
         return ExitCode::from(exit::CONFIG);
     }
     let cfg = Arc::new(runtime.config.clone());
+    let metrics = Arc::new(metrics::ListenerMetrics::new());
     // The store is opened (created, migrated) by the writer; a store that
     // cannot be opened now is reported, and the listener still starts,
     // answering 451 until the store can be opened.
     if let Err(e) = runtime.open_store() {
-        eprintln!("{program}: store not available; messages are deferred until it is: {e}");
+        error!("store not available; messages are deferred until it is: {e}");
+        metrics.store_failed(&e.to_string());
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .max_blocking_threads(args.workers)
@@ -93,14 +106,15 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
         runtime: runtime.clone(),
         records: records.clone(),
         checkpoint: nudge,
+        metrics: metrics.clone(),
     };
     let writer = match writer::spawn(setup, queue) {
         Ok(w) => w,
         Err(e) => return fail(format!("cannot start the writer thread: {e}")),
     };
     let pipeline =
-        Arc::new(Pipeline { kind, runtime, args: Arc::new(args.clone()), jobs, records });
-    let code = rt.block_on(serve(program, &cfg, args, pipeline, &mut inherited));
+        Arc::new(Pipeline { kind, runtime, args: Arc::new(args.clone()), jobs, records, metrics });
+    let code = rt.block_on(serve(&cfg, args, pipeline, &mut inherited));
     // Connections still open after the grace period are dropped here (their
     // clients were not answered and will retry); then the writer, whose
     // queue is now closed, finishes its last commit.
@@ -116,7 +130,6 @@ pub fn main(kind: AgentKind, args: &AgentArgs) -> ExitCode {
 }
 
 async fn serve(
-    program: &str,
     cfg: &Config,
     args: &AgentArgs,
     pipeline: Arc<Pipeline>,
@@ -127,7 +140,7 @@ async fn serve(
         match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
             (Ok(t), Ok(i)) => (t, i),
             _ => {
-                eprintln!("{program}: cannot handle signals");
+                error!("cannot handle signals");
                 return ExitCode::from(exit::TEMPFAIL);
             }
         };
@@ -139,11 +152,26 @@ async fn serve(
         match socket::bind(spec, name, inherited, cfg.listener.socket_mode) {
             Ok(b) => bound.push((b, protocol, spec.clone())),
             Err(e) => {
-                eprintln!("{program}: cannot listen for {name} on {spec}: {e}");
+                error!("cannot listen for {name} on {spec}: {e}");
                 return ExitCode::from(exit::TEMPFAIL);
             }
         }
     }
+    let metrics_server = if cfg.listener.metrics_listen.is_empty() {
+        None
+    } else {
+        match tokio::net::TcpListener::bind(&cfg.listener.metrics_listen).await {
+            Ok(l) => {
+                info!("serving /metrics and /health on {}", cfg.listener.metrics_listen);
+                let endpoint: Arc<dyn imip_ops::http::Endpoint> = pipeline.metrics.clone();
+                Some(tokio::spawn(imip_ops::http::serve(l, endpoint)))
+            }
+            Err(e) => {
+                error!("cannot serve metrics on {}: {e}", cfg.listener.metrics_listen);
+                return ExitCode::from(exit::TEMPFAIL);
+            }
+        }
+    };
     let (stop, stopping) = watch::channel(false);
     let slots = Arc::new(Semaphore::new(cfg.listener.max_connections));
     let peers = Peers::new(cfg.listener.max_connections_per_peer);
@@ -151,11 +179,7 @@ async fn serve(
     let (alive, mut all_closed) = mpsc::channel::<()>(1);
     let mut accepting = tokio::task::JoinSet::new();
     for (b, protocol, spec) in bound {
-        eprintln!(
-            "{program}: listening for {} on {spec} with {} worker(s)",
-            protocol.name(),
-            args.workers
-        );
+        info!("listening for {} on {spec} with {} worker(s)", protocol.name(), args.workers);
         let ctx = Accept {
             pipeline: pipeline.clone(),
             server: server_config(cfg, protocol),
@@ -164,7 +188,6 @@ async fn serve(
             slots: slots.clone(),
             peers: peers.clone(),
             alive: alive.clone(),
-            program: program.to_string(),
         };
         accepting.spawn(accept_loop(b, ctx));
     }
@@ -187,17 +210,17 @@ async fn serve(
         _ = term.recv() => {},
         _ = int.recv() => {},
     }
-    eprintln!("{program}: stopping: no new connections; finishing the messages in flight");
+    info!("stopping: no new connections; finishing the messages in flight");
+    if let Some(m) = metrics_server {
+        m.abort();
+    }
     socket::notify("STOPPING=1");
     let _ = stop.send(true);
     flusher.abort();
     while accepting.join_next().await.is_some() {}
     let grace = Duration::from_secs(cfg.listener.shutdown_grace_seconds);
     if tokio::time::timeout(grace, all_closed.recv()).await.is_err() {
-        eprintln!(
-            "{program}: connections still busy after {}s; closing them unanswered",
-            grace.as_secs()
-        );
+        warn!("connections still busy after {}s; closing them unanswered", grace.as_secs());
     }
     ExitCode::from(exit::OK)
 }
@@ -211,7 +234,6 @@ struct Accept {
     slots: Arc<Semaphore>,
     peers: Arc<Peers>,
     alive: mpsc::Sender<()>,
-    program: String,
 }
 
 async fn accept_loop(listener: Bound, mut ctx: Accept) {
@@ -229,7 +251,7 @@ async fn accept_loop(listener: Bound, mut ctx: Accept) {
             Ok(a) => a,
             Err(e) => {
                 // Out of file descriptors and the like: pause, then go on.
-                eprintln!("{}: accept: {e}", ctx.program);
+                warn!("accept: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
@@ -246,9 +268,8 @@ async fn accept_loop(listener: Bound, mut ctx: Accept) {
                 let _ = stream.shutdown().await;
             })
             .await;
-            eprintln!(
-                "{}: connection from {arrival} refused: listener.max_connections_per_peer ({}) reached",
-                ctx.program,
+            warn!(
+                "connection from {arrival} refused: listener.max_connections_per_peer ({}) reached",
                 ctx.peers.max()
             );
             continue;
@@ -260,7 +281,7 @@ async fn accept_loop(listener: Bound, mut ctx: Accept) {
             arrival,
             stopping: ctx.stopping.clone(),
         };
-        let (alive, program) = (ctx.alive.clone(), ctx.program.clone());
+        let alive = ctx.alive.clone();
         tokio::spawn(async move {
             let _held = (slot, peer_slot, alive);
             match conn::serve(stream, context).await {
@@ -268,9 +289,9 @@ async fn accept_loop(listener: Bound, mut ctx: Accept) {
                 // cache does) is not worth a log line.
                 Err(e)
                     if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {}
-                Err(e) => eprintln!("{program}: connection from {arrival}: {e}"),
-                Ok(conn::End::TooSlow) => eprintln!(
-                    "{program}: connection from {arrival}: command or message not completed in time; closed"
+                Err(e) => warn!("connection from {arrival}: {e}"),
+                Ok(conn::End::TooSlow) => warn!(
+                    "connection from {arrival}: command or message not completed in time; closed"
                 ),
                 Ok(_) => {}
             }

@@ -17,6 +17,7 @@ use lmtp::{DeliveryOutcome, Envelope};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
+use tracing::{info, warn};
 
 /// Messages up to this size are parsed on the connection's own task.
 const INLINE_PARSE_LIMIT: usize = 64 * 1024;
@@ -33,6 +34,8 @@ pub struct Pipeline {
     pub jobs: mpsc::Sender<Job>,
     /// Run records waiting for the writer's next batch.
     pub records: Records,
+    /// Health and counters.
+    pub metrics: Arc<super::metrics::ListenerMetrics>,
 }
 
 /// One recipient's answer, with the log lines about it.
@@ -41,6 +44,10 @@ struct Answer {
     /// How many messages of the recipient's stored outbox went out so far.
     sent_count: usize,
     methods: Vec<String>,
+    /// The outcome in a few words (as pipe mode's status line).
+    summary: Vec<String>,
+    /// A resource's decisions.
+    decisions: Vec<String>,
 }
 
 impl Pipeline {
@@ -77,13 +84,17 @@ impl Pipeline {
         };
 
         let (rt, args, p) = (self.runtime.clone(), self.args.clone(), prepared.clone());
+        let kind = self.kind;
         let sending = tokio::task::spawn_blocking(move || {
             let mut log = Vec::new();
             let answers: Vec<Answer> = p
                 .rcpt
                 .iter()
+                .zip(&p.recipients)
                 .zip(processed)
-                .map(|(rcpt, pr)| answer_for(&rt, &args, &p.raw, rcpt, pr, &mut log))
+                .map(|((rcpt, addr), pr)| {
+                    answer_for(&rt, &args, kind, &p.raw, rcpt, addr, pr, &mut log)
+                })
                 .collect();
             (answers, log)
         });
@@ -94,11 +105,30 @@ impl Pipeline {
         answers.into_iter().map(|a| a.outcome).collect()
     }
 
-    /// Logs the message and queues its run record.
+    /// Logs the message, counts it and queues its run record.
     fn record(&self, p: &super::prepare::Prepared, answers: &[Answer], log: Vec<String>) {
         let program = self.kind.program();
+        let m = &self.metrics;
+        m.latency(p.received_at.elapsed());
+        for a in answers {
+            let (outcome, line) = match &a.outcome {
+                DeliveryOutcome::Delivered => ("delivered", a.summary.join("; ")),
+                DeliveryOutcome::TempFail(e) => ("deferred", format!("deferred: {e}")),
+                DeliveryOutcome::PermFail(e) => ("refused", format!("refused: {e}")),
+            };
+            m.recipient(outcome);
+            for d in &a.decisions {
+                m.decision(d);
+            }
+            // The outcome first, as in pipe mode; the details below.
+            if matches!(a.outcome, DeliveryOutcome::Delivered) {
+                info!("{line}");
+            } else {
+                warn!("{line}");
+            }
+        }
         for line in &log {
-            eprintln!("{program}: {line}");
+            info!("{line}");
         }
         let failed = answers.iter().any(|a| !matches!(a.outcome, DeliveryOutcome::Delivered));
         let outcome: Vec<String> = p
@@ -118,7 +148,15 @@ impl Pipeline {
             } else {
                 p.mail_from.clone()
             },
-            recipients: p.rcpt.join(" "),
+            // As pipe mode records them (mailto: URIs), so that `imip_admin
+            // runs --recipient` finds both.
+            recipients: p
+                .rcpt
+                .iter()
+                .zip(&p.recipients)
+                .map(|(r, a)| a.as_ref().map(ToString::to_string).unwrap_or_else(|| r.clone()))
+                .collect::<Vec<_>>()
+                .join(" "),
             methods: answers
                 .iter()
                 .flat_map(|a| a.methods.iter().cloned())
@@ -139,33 +177,47 @@ impl Pipeline {
         // entry, and losing a "sent" mark only a duplicate reply should the
         // same message arrive again.
         if !self.records.push(Record { run, sent_for }) {
-            eprintln!(
-                "{program}: run records are piling up (is the store available?); the oldest were dropped"
-            );
+            warn!("run records are piling up (is the store available?); the oldest were dropped");
         }
     }
 }
 
 /// Sends a committed recipient's outbox and decides its answer.
+#[allow(clippy::too_many_arguments)]
 fn answer_for(
     rt: &Runtime,
     args: &AgentArgs,
+    kind: AgentKind,
     raw: &[u8],
     rcpt: &str,
+    addr: &Option<crate::address::CalAddress>,
     processed: Processed,
     log: &mut Vec<String>,
 ) -> Answer {
+    let none = |outcome| Answer {
+        outcome,
+        sent_count: 0,
+        methods: Vec::new(),
+        summary: Vec::new(),
+        decisions: Vec::new(),
+    };
     match processed {
         Processed::Done(h) => {
             for n in &h.notes {
                 log.push(format!("{rcpt}: {n}"));
             }
             let mut note = |l: String| log.push(format!("{rcpt}: {l}"));
+            let summary = match addr {
+                Some(a) => crate::cli::run::recipient_summary(kind, a, &h),
+                None => Vec::new(),
+            };
             match send(rt, args, raw, &h.outbox, &mut note) {
                 Ok(_) => Answer {
                     outcome: DeliveryOutcome::Delivered,
                     sent_count: h.already_sent + h.outbox.len(),
                     methods: h.methods,
+                    summary,
+                    decisions: h.decisions,
                 },
                 Err((done, e, true)) => {
                     // The mailbox server refused the user's copy for good
@@ -176,6 +228,8 @@ fn answer_for(
                         outcome: DeliveryOutcome::PermFail(format!("5.1.1 {e}")),
                         sent_count: h.already_sent + done,
                         methods: h.methods,
+                        summary,
+                        decisions: h.decisions,
                     }
                 }
                 Err((done, e, false)) => {
@@ -184,17 +238,19 @@ fn answer_for(
                         outcome: DeliveryOutcome::TempFail(format!("4.3.0 {e}")),
                         sent_count: h.already_sent + done,
                         methods: h.methods,
+                        summary,
+                        decisions: h.decisions,
                     }
                 }
             }
         }
         Processed::TempFail(e) => {
             log.push(format!("{rcpt}: temporary failure, the mail system will retry: {e}"));
-            Answer { outcome: DeliveryOutcome::TempFail(e), sent_count: 0, methods: Vec::new() }
+            none(DeliveryOutcome::TempFail(e))
         }
         Processed::Refused(e) => {
             log.push(format!("{rcpt}: refused: {e}"));
-            Answer { outcome: DeliveryOutcome::PermFail(e), sent_count: 0, methods: Vec::new() }
+            none(DeliveryOutcome::PermFail(e))
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::runtime::Runtime;
 use crate::store::{RunRecord, Store, StoreTx};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
+use tracing::{error, info, warn};
 
 /// Run records kept for a later commit at most; beyond this the oldest are
 /// dropped (they are logs, not mail).
@@ -100,6 +101,8 @@ pub struct WriterSetup {
     /// Told after each commit, so that the store's maintenance (SQLite's
     /// log checkpoint) runs meanwhile.
     pub checkpoint: Option<crate::store::Nudge>,
+    /// Health and counters.
+    pub metrics: Arc<super::metrics::ListenerMetrics>,
 }
 
 /// Starts the writer thread; it ends when every sender of `jobs` is gone
@@ -113,7 +116,6 @@ pub fn spawn(
 
 fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
     let env = setup.runtime.env();
-    let program = setup.kind.program();
     let mut store: Option<Box<dyn Store + Send>> = None;
     let (mut commits, mut messages) = (0u64, 0u64);
     while let Some(first) = jobs.blocking_recv() {
@@ -140,6 +142,7 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
                     republish(&env, s.as_mut(), &work, &mut per_message);
                 }
                 commits += 1;
+                setup.metrics.committed();
                 if let Some(c) = &setup.checkpoint {
                     c.nudge();
                 }
@@ -151,7 +154,8 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
             Err(e) => {
                 // Reopen next time: the file may have been replaced or repaired.
                 store = None;
-                eprintln!("{program}: store unavailable, {} message(s) deferred: {e}", work.len());
+                setup.metrics.store_failed(&e.to_string());
+                error!("store unavailable, {} message(s) deferred: {e}", work.len());
                 for (p, reply) in work {
                     let _ = reply.send(
                         p.recipients
@@ -168,9 +172,9 @@ fn run(setup: WriterSetup, mut jobs: mpsc::Receiver<Job>) {
     if !records.is_empty()
         && let Err(e) = commit_batch(setup.kind, &env, &mut store, &[], &records)
     {
-        eprintln!("{program}: {} run record(s) not written: {e}", records.len());
+        error!("{} run record(s) not written: {e}", records.len());
     }
-    eprintln!("{program}: writer done: {messages} message(s) in {commits} commit(s)");
+    info!("writer done: {messages} message(s) in {commits} commit(s)");
 }
 
 type Work = (Arc<Prepared>, oneshot::Sender<Vec<Processed>>);
@@ -203,7 +207,7 @@ fn commit_batch(
             }
             Ok(())
         })?
-        .unwrap_or_else(|e| eprintln!("{}: run record not written: {e}", r.run.program));
+        .unwrap_or_else(|e| warn!("run record not written: {e}"));
     }
     let mut out = Vec::with_capacity(work.len());
     for (p, _) in work {

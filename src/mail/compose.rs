@@ -1,7 +1,10 @@
 //! Composing outgoing messages with lettre's builder: calendar messages
 //! (an explanation plus `text/calendar; method=…` parts) and the summary
 //! messages delivered to people. Message-ID and Date come from the injected
-//! generator and clock so that output is reproducible. Performs no I/O.
+//! generator and clock so that output is reproducible. Answers to a message
+//! carry `In-Reply-To`/`References` to it and `Auto-Submitted: auto-replied`
+//! (RFC 3834: vacation responders and other robots leave them alone).
+//! Performs no I/O.
 
 use crate::clock::IdGen;
 use crate::i18n::{Lang, Text, tr};
@@ -20,6 +23,35 @@ pub struct Composer<'a> {
     pub now: DateTime<Utc>,
     /// Folding length for calendar text (None = 75).
     pub fold: Option<usize>,
+    /// The message being answered, if any.
+    pub thread: Option<Thread>,
+}
+
+/// The message an answer belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Thread {
+    /// Its Message-ID, without angle brackets.
+    pub message_id: String,
+    /// Its References (without angle brackets), oldest first.
+    pub references: Vec<String>,
+}
+
+impl Thread {
+    /// The thread of a message with a Message-ID.
+    pub fn of(message_id: Option<&str>, references: &[String]) -> Option<Thread> {
+        let id = message_id.filter(|m| valid_id(m))?;
+        Some(Thread {
+            message_id: id.to_string(),
+            references: references.iter().filter(|r| valid_id(r)).cloned().collect(),
+        })
+    }
+}
+
+/// A message identifier safe to write back into a header.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 250
+        && id.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>'))
 }
 
 /// A calendar to attach.
@@ -68,6 +100,25 @@ impl Composer<'_> {
         b.message_id(Some(format!("<{}@{}>", self.ids.next_id(), domain)))
     }
 
+    /// Threading and RFC 3834 headers of a message to other parties.
+    fn answering(&self, mut b: lettre::message::MessageBuilder) -> lettre::message::MessageBuilder {
+        match &self.thread {
+            Some(t) => {
+                // RFC 5322 §3.6.4: the parent's References (at most the last
+                // few, so the header stays bounded) followed by its Message-ID.
+                let keep = t.references.len().saturating_sub(10);
+                let refs: Vec<String> = t.references[keep..]
+                    .iter()
+                    .chain(std::iter::once(&t.message_id))
+                    .map(|r| format!("<{r}>"))
+                    .collect();
+                b = b.in_reply_to(format!("<{}>", t.message_id)).references(refs.join(" "));
+                b.header(AutoSubmitted("auto-replied"))
+            }
+            None => b.header(AutoSubmitted("auto-generated")),
+        }
+    }
+
     /// A message carrying calendars: with an explanation, `multipart/alternative`
     /// of the text and the first calendar (what RFC 6047 §4 shows and Outlook
     /// renders best); further calendars (bundled free/busy) in an enclosing
@@ -76,11 +127,11 @@ impl Composer<'_> {
     pub fn calendar_message(
         &self,
         to: &[String],
-        lang: Lang,
+        subject: &str,
         text: Option<&str>,
         calendars: &[CalendarAttachment],
     ) -> Vec<u8> {
-        let b = self.base(to, tr(lang, Text::Subject));
+        let b = self.answering(self.base(to, subject));
         let Some((first, rest)) = calendars.split_first() else {
             return b
                 .singlepart(text_part(text.unwrap_or("")))
@@ -165,6 +216,27 @@ impl Composer<'_> {
     }
 }
 
+/// `Auto-Submitted:` (RFC 3834).
+#[derive(Debug, Clone, Copy)]
+struct AutoSubmitted(&'static str);
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted("auto-replied"))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.into())
+    }
+}
+
+/// The generic subject, for messages that answer nothing in particular.
+pub fn generic_subject(lang: Lang) -> &'static str {
+    tr(lang, Text::Subject)
+}
+
 /// `X-IMIP-Agent: summary`, marking messages the agent generated for a mailbox.
 #[derive(Debug, Clone, Copy)]
 struct XImipAgent;
@@ -195,6 +267,7 @@ mod tests {
             ids,
             now: Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap(),
             fold: None,
+            thread: None,
         }
     }
 
@@ -203,14 +276,23 @@ mod tests {
     #[test]
     fn reply_round_trips_through_our_own_parser() {
         let ids = CounterIdGen::new("t");
-        let bytes = composer(&ids).calendar_message(
+        let mut c = composer(&ids);
+        c.thread = Thread::of(Some("req-1@remote.example"), &["first@x".into(), "<bad>".into()]);
+        let bytes = c.calendar_message(
             &["paul@example.com".into()],
-            Lang::En,
+            "Accepted: Møte",
             Some("The recipient has scheduled the requested period."),
             &[CalendarAttachment { method: Method::Reply, ics: ICS.into() }],
         );
         let text = String::from_utf8_lossy(&bytes);
-        assert!(text.contains("Subject: Calendar system message"));
+        let m = mail_parser::MessageParser::default().parse(&bytes[..]).unwrap();
+        assert_eq!(m.subject(), Some("Accepted: Møte"));
+        assert!(text.contains("Auto-Submitted: auto-replied"), "{text}");
+        assert!(text.contains("In-Reply-To: <req-1@remote.example>"), "{text}");
+        assert!(text.contains("References: <first@x> <req-1@remote.example>"), "{text}");
+        assert!(Thread::of(Some("a b"), &[]).is_none());
+        let plain = composer(&ids).calendar_message(&["p@example.com".into()], "x", None, &[]);
+        assert!(String::from_utf8_lossy(&plain).contains("Auto-Submitted: auto-generated"));
         assert!(text.contains("Message-ID: <t.0@example.com>"));
         assert!(text.contains("multipart/alternative"));
         let m = InboundMessage::parse(&bytes, &MailLimits::default());

@@ -57,6 +57,8 @@ pub struct CalendarMimePart {
 pub struct InboundMessage {
     /// Message-ID without angle brackets.
     pub message_id: Option<String>,
+    /// References, without angle brackets, oldest first (at most 50).
+    pub references: Vec<String>,
     /// Subject.
     pub subject: Option<String>,
     /// Addresses in From.
@@ -149,6 +151,12 @@ impl InboundMessage {
             return out;
         };
         out.message_id = msg.message_id().map(|m| m.trim_matches(['<', '>']).to_string());
+        out.references = match msg.references() {
+            mail_parser::HeaderValue::Text(t) => vec![t.to_string()],
+            mail_parser::HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+            _ => Vec::new(),
+        };
+        out.references.truncate(50);
         out.subject = msg.subject().map(str::to_string);
         out.from = addresses(msg.from());
         out.reply_to = addresses(msg.reply_to());

@@ -37,16 +37,15 @@ impl From<InfraError> for ServeError {
 /// Pause between connection attempts.
 const RETRY: Duration = Duration::from_secs(1);
 
-fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    // Plain text unless a person is watching: the log usually goes to a file or journald.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// Logs as the configuration's `[log]` says, with timestamps (a daemon);
+/// `--log` is the level when RUST_LOG is not set.
+fn init_logging(cfg: &Config, default: &str) {
+    let mut settings = cfg.log.settings(true);
+    settings.level = default.to_string();
+    let logging = imip_ops::log::init("imip_admin serve-agent", &settings);
+    if let Some(why) = &logging.fallback {
+        warn!("log output not available, using standard error: {why}");
+    }
 }
 
 fn secret(args: &ServeArgs) -> Result<Option<String>, ServeError> {
@@ -65,7 +64,7 @@ fn secret(args: &ServeArgs) -> Result<Option<String>, ServeError> {
 
 /// Serves until stopped by a signal; returns the closing line.
 pub fn serve(cfg: &Config, args: &ServeArgs) -> Result<String, ServeError> {
-    init_logging(&args.log);
+    init_logging(cfg, &args.log);
     let scope = if args.users.is_empty() {
         Scope::All
     } else {

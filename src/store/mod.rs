@@ -290,6 +290,19 @@ pub fn open(cfg: &StoreConfig) -> InfraResult<Box<dyn Store + Send>> {
     }
 }
 
+/// Opens the store the configuration names for a command that must not
+/// create one (`imip_admin`'s reading commands, `check`): a mistyped `-S`
+/// is an error, not a new empty store.
+pub fn open_existing(cfg: &StoreConfig) -> InfraResult<Box<dyn Store + Send>> {
+    if cfg.kind == "sqlite" && !std::path::Path::new(&cfg.path).is_file() {
+        return Err(InfraError::Config(format!(
+            "no store at {}: check -S or [store] path (reading commands never create one)",
+            cfg.path
+        )));
+    }
+    open(cfg)
+}
+
 /// A token that changes whenever anyone commits to the store; compared for
 /// equality only (a token from a reconnected probe never equals an older one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

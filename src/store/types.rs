@@ -184,6 +184,14 @@ pub struct OutboxMessage {
     pub bytes: Vec<u8>,
 }
 
+impl OutboxMessage {
+    /// Whether this is the user's own copy ("deliver", or a deferred copy
+    /// made when delivered: `agent::mailbox`), not a message to others.
+    pub fn is_delivery(&self) -> bool {
+        self.kind.starts_with("deliver")
+    }
+}
+
 /// The marker of a processed (message, recipient, agent).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Processed {

@@ -31,7 +31,6 @@ IMIP_RESOURCES = $e/imip-resources
 IMIP_BIN = $BIN
 IMIP_CONFIG = $RUN/etc/pipe.toml
 IMIP_USER = $AGENT
-IMIP_LMTP_SOCKET = $RUN/dovecot-run/lmtp
 
 begin acl
 acl_check_rcpt:

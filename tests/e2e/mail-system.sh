@@ -4,17 +4,24 @@
 # The agents against a real mail system, on loopback, as root, without
 # systemd (docs/testing.md; the set-up follows shared/docs/mta-test-recipe.md).
 #
-#   Postfix   SMTP 127.0.0.1:2525, configured with the files shipped in
-#             config/postfix (paths and domains substituted):
+#   Postfix   SMTP 127.0.0.1:2525, with Debian's default chroot (set up by
+#             /usr/lib/postfix/configure-instance.sh, as the init script does)
+#             and the files shipped in config/postfix: the Unix-socket paths
+#             and the transport table as shipped, only example.com and the
+#             binaries' and configuration's paths substituted:
+#     resource-room-confroom@people.example.test -> imip-resource pipe (shipped)
+#     resource-car-electric@people.example.test  -> lmtp:unix:private/imip-lmtp-resource,
+#                      the listener started from the shipped systemd units (socket activation)
+#     people.example.test           -> imip-person pipe (imip_person -l /var/run/dovecot/lmtp)
+#     local+*@people.example.test   -> lmtp:unix:private/dovecot-lmtp, as *@people.example.test
+#     people-outgoing+*@...         -> imip-outgoing pipe (copies of what people send)
+#   and test-only entries appended to the shipped table:
 #     room1@resources.example.test  -> imip-resource pipe (imip_resource -o)
 #     room2@resources.example.test  -> LMTP 127.0.0.1:2430, imip_resource --lmtp-listen
-#     room3@resources.example.test  -> LMTP 127.0.0.1:2432, the same, socket-activated
 #     bob@people.example.test       -> LMTP 127.0.0.1:2431, imip_person --lmtp-listen -L
-#     people.example.test           -> imip-person pipe (imip_person -l Dovecot's socket)
-#     local+*@people.example.test   -> Dovecot over LMTP, as *@people.example.test
-#     people-outgoing+*@...         -> imip-outgoing pipe (copies of what people send)
 #     anything else                 -> smtp-sink 127.0.0.1:2526 (nothing leaves the host)
-#   Dovecot   LMTP 127.0.0.1:2424 and $RUN/dovecot-run/lmtp -> $RUN/mail/<address>/Maildir
+#   Dovecot   LMTP 127.0.0.1:2424, /var/run/dovecot/lmtp and
+#             /var/spool/postfix/private/dovecot-lmtp -> $RUN/mail/<address>/Maildir
 #   Exim      (unpacked beside Postfix) with config/exim's routers and transports
 #
 # The agents run as the imip-agent user (created when missing) from a copy
@@ -38,6 +45,8 @@ source "$HERE/messages.sh"
 source "$HERE/exim.sh"
 
 ORG=paul@remote.test
+# Dovecot's default base_dir: the shipped -l /var/run/dovecot/lmtp is its socket.
+DOVECOT_RUN=/var/run/dovecot
 PEOPLE=people.example.test
 RES=resources.example.test
 
@@ -114,8 +123,6 @@ shipped() { # shipped FILE
   sed -e "s#/usr/local/bin/#$BIN/#g" \
     -e "s#/etc/imip-agent/config.toml#$RUN/etc/pipe.toml#g" \
     -e "s#/etc/postfix/imip-agent/#$RUN/postfix/#g" \
-    -e "s#/var/run/dovecot/lmtp#$RUN/dovecot-run/lmtp#g" \
-    -e "s#lmtp:unix:private/dovecot-lmtp#lmtp:inet:127.0.0.1:2424#g" \
     -e "s#example\\\\.com#people\\\\.example\\\\.test#g" \
     -e "s#example\.com#$PEOPLE#g" \
     "$ROOT/config/postfix/$1"
@@ -156,15 +163,17 @@ EOF
   shipped transport.regexp >"$RUN/postfix/transport.regexp"
   shipped local.regexp >"$RUN/postfix/local.regexp"
   shipped outgoing.regexp >"$RUN/postfix/outgoing.regexp"
-  # This test's addresses (config/postfix/transport shows the same forms).
-  cat >"$RUN/postfix/transport" <<EOF
+  # The shipped transport table, then this test's own addresses.
+  {
+    shipped transport
+    cat <<EOF
+# tests/e2e only:
 room1@$RES   imip-resource:
 room2@$RES   lmtp:inet:127.0.0.1:2430
-room3@$RES   lmtp:inet:127.0.0.1:2432
 bob@$PEOPLE  lmtp:inet:127.0.0.1:2431
-$PEOPLE      imip-person:
 *            smtp:[127.0.0.1]:2526
 EOF
+  } >"$RUN/postfix/transport"
   postmap "hash:$RUN/postfix/transport"
   postconf -M# smtp/inet
   postconf -M '127.0.0.1:2525/inet = 127.0.0.1:2525 inet n - n - - smtpd'
@@ -185,7 +194,9 @@ EOF
   # Copies of what people send, from local submission only (the shipped
   # imip-cleanup service adds them).
   postconf -P "pickup/unix/cleanup_service_name=imip-cleanup"
-  postconf -F '*/*/chroot = n'
+  # Debian's chroot stays on (lmtp, smtp… run in /var/spool/postfix); its
+  # init script fills the chroot before starting Postfix, and so does this.
+  /usr/lib/postfix/configure-instance.sh - || return 1
   postconf -n >/dev/null
   postfix check
 }
@@ -194,7 +205,7 @@ configure_dovecot() {
   cat >"$RUN/dovecot.conf" <<EOF
 protocols = lmtp
 listen = 127.0.0.1
-base_dir = $RUN/dovecot-run
+base_dir = $DOVECOT_RUN
 state_dir = $RUN/dovecot-state
 log_path = $RUN/log/dovecot.log
 ssl = no
@@ -214,6 +225,12 @@ service lmtp {
   }
   unix_listener lmtp {
     mode = 0666
+  }
+  # For Postfix's (chrooted) lmtp client, as docs/mta-postfix.md shows.
+  unix_listener /var/spool/postfix/private/dovecot-lmtp {
+    mode = 0600
+    user = postfix
+    group = postfix
   }
 }
 EOF
@@ -244,17 +261,42 @@ up() {
   smtp-sink -u nobody -h sink.remote.test -d "$RUN/sink/%Y%m%d-%H%M%S." 127.0.0.1:2526 64 </dev/null \
     >"$RUN/log/smtp-sink.log" 2>&1 &
   echo $! >"$RUN/smtp-sink.pid"
+  # Mail left queued by an earlier run would be delivered into this one's sink.
+  postsuper -d ALL >/dev/null 2>&1 || true
   postfix start
   start_listener listener-resource imip_resource 127.0.0.1:2430 "$RUN/etc/listener-resource.toml"
   start_listener listener-person imip_person 127.0.0.1:2431 "$RUN/etc/listener-person.toml" -L
-  # Socket activation as systemd does it: the socket is bound first and
-  # handed over (LISTEN_FDS, LISTEN_FDNAMES) when the first client comes.
-  systemd-socket-activate -l 127.0.0.1:2432 --fdname=lmtp \
-    setpriv --reuid="$AGENT" --regid="$AGENT" --clear-groups -- \
-    "$BIN/imip_resource" --lmtp-listen systemd -c "$RUN/etc/listener-resource.toml" \
-    </dev/null >"$RUN/log/listener-activated.log" 2>&1 &
-  echo $! >"$RUN/listener-activated.pid"
-  wait_port 2424 && wait_port 2526 && wait_port 2525 && wait_port 2430 && wait_port 2431 && wait_port 2432
+  start_units resource listener-activated || return 1
+  wait_port 2424 && wait_port 2526 && wait_port 2525 && wait_port 2430 && wait_port 2431
+}
+
+# unit_value FILE KEY: the value of KEY= in a unit file (the last one).
+unit_value() { sed -n "s/^$2=//p" "$1" | tail -n 1; }
+
+# start_units INSTANCE NAME: the shipped imip-listener@.socket and
+# imip-listener@.service for INSTANCE, as systemd would run them: the socket
+# bound first at the unit's ListenStream= path with its owner and mode, and
+# handed over (LISTEN_FDS, LISTEN_FDNAMES) to the unit's ExecStart= as its
+# User= when the first client comes. Only the binaries' and configuration's
+# paths are substituted.
+start_units() {
+  local inst=$1 name=$2 sock="$ROOT/config/systemd/imip-listener@.socket"
+  local svc="$ROOT/config/systemd/imip-listener@.service" path user group mode fdname exec cmd
+  path=$(unit_value "$sock" ListenStream | sed "s/%i/$inst/g")
+  user=$(unit_value "$sock" SocketUser)
+  group=$(unit_value "$sock" SocketGroup)
+  mode=$(unit_value "$sock" SocketMode)
+  fdname=$(unit_value "$sock" FileDescriptorName)
+  exec=$(unit_value "$svc" ExecStart | sed -e "s/%i/$inst/g" -e 's/\$IMIP_ARGS//' \
+    -e "s#/usr/local/bin/#$BIN/#g" -e "s#/etc/imip-agent/config.toml#$RUN/etc/listener-$inst.toml#g")
+  read -r -a cmd <<<"$exec"
+  rm -f "$path"
+  systemd-socket-activate -l "$path" --fdname="$fdname" \
+    setpriv --reuid="$(unit_value "$svc" User)" --regid="$(unit_value "$svc" Group)" --clear-groups -- \
+    "${cmd[@]}" </dev/null >"$RUN/log/$name.log" 2>&1 &
+  echo $! >"$RUN/$name.pid"
+  wait_for 10 test -S "$path" || fail "no socket at $path"
+  chown "$user:$group" "$path" && chmod "$mode" "$path"
 }
 
 # stop_pid NAME: SIGTERM to a process we started, and wait for it.
@@ -278,7 +320,7 @@ down() {
     pids+=("$(tr -d ' ' </var/spool/postfix/pid/master.pid)")
     postfix stop >/dev/null 2>&1
   fi
-  if p=$(cat "$RUN/dovecot-run/master.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null; then
+  if p=$(cat "$DOVECOT_RUN/master.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null; then
     pids+=("$p")
     doveadm -c "$RUN/dovecot.conf" stop
   fi
@@ -338,10 +380,27 @@ t_lmtp_request() {
 }
 
 t_socket_activation() {
-  request_msg "$RUN/m3.eml" e2e-activated-1@remote.test "$ORG" "room3@$RES" 11
-  send_smtp 2525 "$ORG" "room3@$RES" "$RUN/m3.eml" || fail "Postfix refused the message"
+  # The shipped route (config/postfix/transport): Postfix's chrooted lmtp
+  # client, lmtp:unix:private/imip-lmtp-resource, the socket of the shipped
+  # units. Bounded well below Postfix's 300 s: a socket owned by something
+  # else (the pipe service) would hang here.
+  local to="resource-car-electric@$PEOPLE"
+  request_msg "$RUN/m3.eml" e2e-activated-1@remote.test "$ORG" "$to" 11
+  send_smtp 2525 "$ORG" "$to" "$RUN/m3.eml" || fail "Postfix refused the message"
   wait_for 20 reply_for e2e-activated-1@remote.test ACCEPTED || fail "no ACCEPTED reply from the socket-activated listener"
+  grep -q "to=<$to>, relay=.*private/imip-lmtp-resource.*status=sent (250 2.1.5" "$RUN/log/postfix.log" ||
+    fail "Postfix did not deliver over the shipped Unix socket"
   grep -q "listening for LMTP on systemd" "$RUN/log/listener-activated.log" || fail "the listener did not take the passed socket"
+}
+
+t_pipe_shipped_route() {
+  # The shipped pipe route for a resource (config/postfix/transport).
+  local to="resource-room-confroom@$PEOPLE"
+  request_msg "$RUN/m9.eml" e2e-shipped-1@remote.test "$ORG" "$to" 17
+  send_smtp 2525 "$ORG" "$to" "$RUN/m9.eml" || fail "Postfix refused the message"
+  wait_for 20 reply_for e2e-shipped-1@remote.test ACCEPTED || fail "no ACCEPTED reply in the sink"
+  grep -q "to=<$to>, relay=imip-resource.*status=sent" "$RUN/log/postfix.log" ||
+    fail "Postfix did not deliver through the imip-resource pipe"
 }
 
 t_person_invitation() {
@@ -451,12 +510,17 @@ t_systemd_units() {
   for u in extend expire prune; do units+=("$d/imip-$u.service" "$d/imip-$u.timer"); done
   (cd "$d" && systemd-analyze verify --man=no "${units[@]}") >"$RUN/log/systemd-verify.log" 2>&1 ||
     fail "systemd-analyze verify: $(cat "$RUN/log/systemd-verify.log")"
+  # The listener's exposure (issue 16: at most 4.0; --threshold counts tenths).
+  (cd "$d" && systemd-analyze security --offline=yes --man=no --threshold=40 imip-listener@resource.service) \
+    >"$RUN/log/systemd-security.log" 2>&1 ||
+    fail "systemd-analyze security: $(tail -n 1 "$RUN/log/systemd-security.log")"
 }
 
 test_all() {
   step "Postfix pipe: REQUEST to a room is ACCEPTED" t_pipe_request
   step "Postfix LMTP to the listener: REQUEST is ACCEPTED" t_lmtp_request
-  step "socket activation: the listener takes the socket it is given" t_socket_activation
+  step "shipped units and Unix socket: Postfix (chrooted lmtp) to the socket-activated listener" t_socket_activation
+  step "shipped transport: a resource through the imip-resource pipe" t_pipe_shipped_route
   step "person (pipe, -l): invitation recorded, wrapped copy in Dovecot" t_person_invitation
   step "person (listener, -L): copies per incoming preference via local+" t_person_local_smtp
   step "free/busy request answered" t_freebusy

@@ -50,13 +50,24 @@ impl RunOutput {
         labels.into_iter().zip(msgs).collect()
     }
 
-    /// Log lines (without the program prefix and the labels).
+    /// Standard output as text.
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Log lines (without the level and the labels). The first line of a
+    /// pipe run is its status line (the outcome).
     pub fn log(&self) -> Vec<String> {
         self.stderr
             .lines()
             .filter(|l| !(l.ends_with("...") && l.contains(" for ")))
             .map(|l| {
-                l.split_once(": ").map(|(_, r)| r.to_string()).unwrap_or_else(|| l.to_string())
+                let t = l.trim_start();
+                ["ERROR ", "WARN ", "INFO ", "DEBUG ", "TRACE "]
+                    .iter()
+                    .find_map(|lvl| t.strip_prefix(lvl))
+                    .unwrap_or(t)
+                    .to_string()
             })
             .collect()
     }

@@ -81,7 +81,7 @@ where
             return if e.use_stderr() { ExitCode::from(EXIT_USAGE) } else { ExitCode::SUCCESS };
         }
     };
-    init_logging("warn");
+    init_logging("imip_ask", "warn");
     let goal = match parse(&args.goal) {
         Ok(g) => g,
         Err(e) => {

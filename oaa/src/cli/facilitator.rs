@@ -9,11 +9,13 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing::{error, info};
 
-use super::{EXIT_CONFIG, EXIT_TEMPFAIL, init_logging, load_secret};
+use super::{EXIT_CONFIG, EXIT_TEMPFAIL, load_secret};
+use crate::facilitator::metrics::FacilitatorMetrics;
 use crate::facilitator::{Facilitator, FacilitatorConfig, ServerError};
 use crate::wire::{
     DEFAULT_MAX_FRAME, DEFAULT_MAX_INPUT_FRAMES, DEFAULT_MAX_INPUT_QUEUE, DEFAULT_MAX_OUTPUT_QUEUE,
 };
+use std::sync::Arc;
 
 /// Runs an OAA-compatible facilitator (speaks the OAA 2.3.2 ICL/TCP
 /// protocol) that agents connect to, register solvables with, and ask to
@@ -69,6 +71,24 @@ struct Args {
     /// Log filter when RUST_LOG is not set (error, warn, info, debug, trace).
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     log: String,
+
+    /// Where log lines go: stderr (with timestamps; colours only on a
+    /// terminal), syslog (through /dev/log) or journald.
+    #[arg(long, value_name = "OUTPUT", default_value = "stderr", value_parser = log_output)]
+    log_output: imip_ops::log::Output,
+
+    /// The syslog facility for --log-output syslog.
+    #[arg(long, value_name = "FACILITY", default_value = "daemon", value_parser = imip_ops::log::facility)]
+    log_facility: u8,
+
+    /// Serve /metrics (Prometheus text format) and /health over HTTP on
+    /// this address; not served by default.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
+}
+
+fn log_output(s: &str) -> Result<imip_ops::log::Output, String> {
+    imip_ops::log::Output::parse(s)
 }
 
 /// A count or size of at least 1.
@@ -95,7 +115,20 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     let args = Args::parse_from(argv);
-    init_logging(&args.log);
+    let logging = imip_ops::log::init(
+        "imip_facilitator",
+        &imip_ops::log::Settings {
+            output: args.log_output,
+            level: args.log.clone(),
+            facility: args.log_facility,
+            timestamps: true,
+            capture: false,
+        },
+    );
+    if let Some(why) = &logging.fallback {
+        tracing::warn!("log output not available, using standard error: {why}");
+    }
+    let metrics = args.metrics_listen.map(|_| Arc::new(FacilitatorMetrics::new()));
     let secret = match load_secret(args.secret, args.secret_file, "IMIP_FACILITATOR_SECRET") {
         Ok(s) => s,
         Err(e) => {
@@ -110,6 +143,7 @@ where
         max_input_queue: args.max_input_queue,
         max_input_frames: args.max_input_frames,
         max_output_queue: args.max_output_queue,
+        metrics: metrics.clone(),
         ..Default::default()
     };
     if let Err(e) = cfg.validate() {
@@ -142,7 +176,24 @@ where
                 return ExitCode::from(EXIT_TEMPFAIL);
             }
         };
+        let server = match (args.metrics_listen, metrics) {
+            (Some(addr), Some(m)) => match tokio::net::TcpListener::bind(addr).await {
+                Ok(l) => {
+                    info!("serving /metrics and /health on {addr}");
+                    let endpoint: Arc<dyn imip_ops::http::Endpoint> = m;
+                    Some(tokio::spawn(imip_ops::http::serve(l, endpoint)))
+                }
+                Err(e) => {
+                    error!("cannot serve metrics on {addr}: {e}");
+                    return ExitCode::from(EXIT_TEMPFAIL);
+                }
+            },
+            _ => None,
+        };
         wait_for_signal().await;
+        if let Some(s) = server {
+            s.abort();
+        }
         info!("shutting down");
         fac.shutdown().await;
         ExitCode::SUCCESS

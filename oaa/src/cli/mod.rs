@@ -18,12 +18,14 @@ pub const EXIT_USAGE: u8 = 64;
 /// Exit code for a configuration error (sysexits `EX_CONFIG`).
 pub const EXIT_CONFIG: u8 = 78;
 
-/// Logs to stderr; `RUST_LOG` overrides `default`.
-pub(crate) fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+/// Logs to stderr (colours only on a terminal); `RUST_LOG` overrides
+/// `default`.
+pub(crate) fn init_logging(program: &str, default: &str) {
+    let settings = imip_ops::log::Settings {
+        level: default.to_string(),
+        ..imip_ops::log::Settings::default()
+    };
+    imip_ops::log::init(program, &settings);
 }
 
 /// Reads a secret from `--secret`, else `--secret-file`, else the

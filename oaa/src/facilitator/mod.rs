@@ -8,6 +8,7 @@ pub mod builtins;
 mod conn;
 pub mod core;
 pub mod inbox;
+pub mod metrics;
 pub mod outbound;
 pub mod registry;
 pub mod server;

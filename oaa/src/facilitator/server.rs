@@ -63,6 +63,8 @@ pub struct FacilitatorConfig {
     pub limits: Limits,
     /// Offer UTF-8 to peers that ask for it.
     pub utf8: bool,
+    /// Counters to keep (served by `--metrics-listen`); none by default.
+    pub metrics: Option<std::sync::Arc<super::metrics::FacilitatorMetrics>>,
 }
 
 impl Default for FacilitatorConfig {
@@ -76,6 +78,7 @@ impl Default for FacilitatorConfig {
             max_output_queue: DEFAULT_MAX_OUTPUT_QUEUE,
             limits: Limits::default(),
             utf8: true,
+            metrics: None,
         }
     }
 }
@@ -135,7 +138,8 @@ impl Facilitator {
         let (tx, rx) = mpsc::unbounded_channel();
         let (stop_tx, stop_rx) = oneshot::channel();
         let core = Core::new(core_cfg, Instant::now(), unix_now());
-        let core_task = tokio::spawn(core_loop(core, rx, stop_rx, cfg.max_frame));
+        let core_task =
+            tokio::spawn(core_loop(core, rx, stop_rx, cfg.max_frame, cfg.metrics.clone()));
         let accept_task = tokio::spawn(accept_loop(listener, tx, cfg));
         Ok(Facilitator { local_addr, stop: Some(stop_tx), core_task, accept_task })
     }
@@ -209,6 +213,7 @@ struct Pump {
     core: Core,
     conns: HashMap<ConnId, Handle>,
     max_reply: usize,
+    metrics: Option<std::sync::Arc<super::metrics::FacilitatorMetrics>>,
 }
 
 impl Pump {
@@ -216,6 +221,9 @@ impl Pump {
         let now = Instant::now();
         let outputs = match msg {
             CoreMsg::Opened(h) => {
+                if let Some(m) = &self.metrics {
+                    m.opened();
+                }
                 let id = h.shared.id;
                 self.conns.insert(id, h);
                 self.core.handle(Input::Opened(id), now, unix_now())
@@ -227,16 +235,25 @@ impl Pump {
                 }
                 let outputs = self.core.handle(Input::Frame(id, env), now, unix_now());
                 drop(permit);
+                if let Some(m) = &self.metrics {
+                    m.frame(now.elapsed());
+                }
                 outputs
             }
             CoreMsg::Closed(id) => {
                 let Some(c) = self.conns.remove(&id) else { return };
+                if let Some(m) = &self.metrics {
+                    m.closed("peer");
+                }
                 // Flush what was answered before the peer closed.
                 let _ = c.tx.send(WriterMsg::Close);
                 self.core.handle(Input::Closed(id), now, unix_now())
             }
         };
         self.deliver(outputs);
+        if let Some(m) = &self.metrics {
+            m.agents(self.core.agent_count());
+        }
     }
 
     fn deliver(&mut self, outputs: Vec<Output>) {
@@ -288,6 +305,9 @@ impl Pump {
         match c.shared.backlog.try_add(bytes.len()) {
             Ok(()) => {
                 let _ = c.tx.send(WriterMsg::Bytes(bytes));
+                if let Some(m) = &self.metrics {
+                    m.sent();
+                }
                 None
             }
             Err(o) => {
@@ -302,6 +322,9 @@ impl Pump {
                 if let Some(c) = self.conns.remove(&id) {
                     c.kill();
                 }
+                if let Some(m) = &self.metrics {
+                    m.closed("backlog");
+                }
                 Some(self.core.handle(Input::Closed(id), Instant::now(), unix_now()))
             }
         }
@@ -313,8 +336,9 @@ async fn core_loop(
     mut rx: mpsc::UnboundedReceiver<CoreMsg>,
     mut stop: oneshot::Receiver<()>,
     max_reply: usize,
+    metrics: Option<std::sync::Arc<super::metrics::FacilitatorMetrics>>,
 ) {
-    let mut pump = Pump { core, conns: HashMap::new(), max_reply };
+    let mut pump = Pump { core, conns: HashMap::new(), max_reply, metrics };
     let mut busy = Duration::ZERO;
     loop {
         let deadline = pump.core.next_deadline();
@@ -342,6 +366,9 @@ async fn core_loop(
             busy = Duration::ZERO;
             tokio::task::yield_now().await;
         }
+    }
+    if let Some(m) = &pump.metrics {
+        m.stopped();
     }
     for (_, c) in pump.conns {
         let _ = c.tx.send(WriterMsg::Close);

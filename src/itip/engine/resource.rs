@@ -340,7 +340,16 @@ fn booking(
         }
     }
 
-    let text = explanation(lang, &decision);
+    // The reason's times in the organiser's zone: their own TZID when they
+    // are a user here, else the zone of the event's start.
+    let zone = match view.zone_of(&org.address)? {
+        Some(z) => z,
+        None => obj
+            .dtstart()
+            .map(|d| d.zone(&obj.zones(ctx.prefs.zone())))
+            .unwrap_or(crate::ical::Zone::Utc),
+    };
+    let text = explanation(lang, &decision, &zone);
     // A delegate answers the organiser and the delegators (RFC 5546 §2.1.5).
     let mut answer_to = vec![org.address.clone()];
     if booking.is_delegate {
@@ -412,13 +421,13 @@ fn held_periods(
 
 /// The text part of a reply: the reason in the requester's language, with
 /// the specific one (which limit, which occurrences) when there is one.
-fn explanation(lang: Lang, d: &Decision) -> String {
+fn explanation(lang: Lang, d: &Decision, zone: &crate::ical::Zone) -> String {
     match &d.because {
         Some(r) => format!(
             "{}\n\n{} {}",
             tr(lang, d.reason),
             tr(lang, Text::ReasonLabel),
-            crate::i18n::reasons::render(lang, r)
+            crate::i18n::reasons::render(lang, r, zone)
         ),
         None => tr(lang, d.reason).to_string(),
     }

@@ -9,7 +9,6 @@ use super::{SchedulingFunction, misconfigured};
 use crate::address::CalAddress;
 use crate::error::InfraResult;
 use crate::freebusy::{BusyPeriod, Concurrency, FbSet};
-use crate::i18n::reasons::instant;
 use crate::i18n::{Reason, Text};
 use crate::policy::{Booking, PolicyView, Step, Verdict};
 use chrono::{DateTime, Utc};
@@ -56,8 +55,7 @@ pub(crate) fn conflicts_reason(b: &Booking, conflicts: &Conflicts) -> Reason {
         .rids
         .first()
         .and_then(|rid| b.occurrences.iter().find(|o| o.rid == *rid))
-        .map(|o| instant(&o.start))
-        .unwrap_or_default();
+        .map(|o| o.start);
     Reason::Conflicts { conflicting: conflicts.len(), total: b.occurrences.len(), first }
 }
 

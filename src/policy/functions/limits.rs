@@ -11,7 +11,6 @@ use super::{SchedulingFunction, misconfigured, no_period};
 use crate::config::prefs::parse_duration;
 use crate::error::InfraResult;
 use crate::freebusy::Span;
-use crate::i18n::reasons::instant;
 use crate::i18n::{Reason, Text};
 use crate::ical::parse::{ParseLimits, parse_calendar_text};
 use crate::ical::{ComponentKind, Zone};
@@ -299,7 +298,7 @@ impl SchedulingFunction for WorkingHours {
                         crate::ical::datetime::format_utc(&o.start)
                     ),
                 )
-                .because(Reason::OutsideWorkingHours { at: instant(&o.start) }));
+                .because(Reason::OutsideWorkingHours { at: o.start }));
             }
         }
         Ok(Step::new(Verdict::Accept, Text::Scheduled, "within working hours"))

@@ -74,13 +74,14 @@ impl SqliteStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| InfraError::Store(format!("opening {}: {e}", path.display())))?;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| {
+            explain(path, InfraError::Store(format!("opening {}: {e}", path.display())))
+        })?;
         conn.busy_timeout(options.busy_timeout)?;
         // journal_mode=WAL is persistent; setting it on every open is cheap
         // once it is set, and needs the write lock only the first time
         // (`wal` retries that, which the busy handler does not cover).
-        wal::enable(&conn, options.busy_timeout)?;
+        wal::enable(&conn, options.busy_timeout).map_err(|e| explain(path, e))?;
         conn.execute_batch(if options.durable {
             "PRAGMA synchronous=FULL;"
         } else {
@@ -117,7 +118,7 @@ impl SqliteStore {
             durable: options.durable,
             relaxed: false,
         };
-        schema::migrate(&mut store.conn)?;
+        schema::migrate(&mut store.conn).map_err(|e| explain(path, e))?;
         Ok(store)
     }
 
@@ -148,10 +149,54 @@ impl SqliteStore {
     }
 }
 
+/// A store another user's files lock us out of ("attempt to write a
+/// readonly database", "unable to open database file") says whose files
+/// they are and what to do, instead of only SQLite's words.
+fn explain(path: &Path, e: InfraError) -> InfraError {
+    use std::os::unix::fs::MetadataExt;
+    let text = e.to_string();
+    if !(text.contains("readonly") || text.contains("unable to open") || text.contains("denied")) {
+        return e;
+    }
+    let me = rustix::process::geteuid().as_raw();
+    let mut owners = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let f = PathBuf::from(format!("{}{suffix}", path.display()));
+        if let Ok(m) = std::fs::metadata(&f)
+            && m.uid() != me
+        {
+            owners.push(format!(
+                "{} is owned by uid {} (mode {:o})",
+                f.display(),
+                m.uid(),
+                m.mode() & 0o7777
+            ));
+        }
+    }
+    if let Some(dir) = path.parent()
+        && let Ok(m) = std::fs::metadata(dir)
+        && m.uid() != me
+        && m.mode() & 0o022 == 0
+    {
+        owners.push(format!("{} is owned by uid {}", dir.display(), m.uid()));
+    }
+    if owners.is_empty() {
+        return e;
+    }
+    InfraError::Store(format!(
+        "{text}; this process runs as uid {me} but {}: run the agents and imip_admin as the store's owner (sudo -u imip-agent imip_admin …), or chown the files back (docs/troubleshooting.md)",
+        owners.join(", ")
+    ))
+}
+
 impl Store for SqliteStore {
     fn write(&mut self) -> InfraResult<Box<dyn StoreTx + '_>> {
         self.restore_sync()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| explain(&path, e.into()))?;
         Ok(Box::new(tx::SqliteTx::new(tx)))
     }
 
