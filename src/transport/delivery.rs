@@ -52,13 +52,60 @@ pub fn local_address(prefix: &str, addr: &str) -> String {
     }
 }
 
-/// This host's name, for LHLO/EHLO.
+/// This host's fully qualified name, for LHLO/EHLO (RFC 5321 §4.1.1.1:
+/// the client's FQDN), found once: Debian's `/etc/mailname` (what the MTA
+/// calls itself), else `/etc/hostname` when it is qualified, else the
+/// first qualified name `/etc/hosts` gives that host, else the short name
+/// (and `localhost` when there is none).
 pub(crate) fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".into())
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+        fqdn(&read("/etc/mailname"), &read("/etc/hostname"), &read("/etc/hosts"))
+    })
+    .clone()
+}
+
+/// The FQDN from the contents of `/etc/mailname`, `/etc/hostname` and
+/// `/etc/hosts`. Pure.
+fn fqdn(mailname: &str, hostname: &str, hosts: &str) -> String {
+    let first_line = |s: &str| s.lines().next().unwrap_or("").trim().to_string();
+    let mail = first_line(mailname);
+    if mail.contains('.') {
+        return mail;
+    }
+    let short = first_line(hostname);
+    if short.contains('.') || short.is_empty() {
+        return if short.is_empty() { "localhost".into() } else { short };
+    }
+    for line in hosts.lines() {
+        let names: Vec<&str> =
+            line.split('#').next().unwrap_or("").split_whitespace().skip(1).collect();
+        let is_ours = names.iter().any(|n| *n == short || n.split('.').next() == Some(&short));
+        if is_ours
+            && let Some(q) = names.iter().find(|n| n.contains('.') && n.starts_with(short.as_str()))
+        {
+            return (*q).to_string();
+        }
+    }
+    short
+}
+
+#[cfg(test)]
+mod hostname_tests {
+    use super::fqdn;
+
+    #[test]
+    fn the_qualified_name_is_found() {
+        assert_eq!(fqdn("mail.example.com\n", "vm\n", ""), "mail.example.com");
+        assert_eq!(fqdn("", "vm.example.org\n", ""), "vm.example.org");
+        assert_eq!(
+            fqdn("", "vm\n", "127.0.0.1 localhost\n127.0.1.1 vm.example.net vm # me\n"),
+            "vm.example.net"
+        );
+        assert_eq!(fqdn("", "vm\n", "127.0.0.1 localhost\n"), "vm");
+        assert_eq!(fqdn("", "", ""), "localhost");
+    }
 }
 
 impl Sender for MailboxDelivery {
