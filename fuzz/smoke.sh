@@ -4,7 +4,7 @@
 # when any target crashes, hangs past the per-input timeout or runs out of
 # memory. Meant for CI; see docs/fuzzing.md for longer runs.
 #
-# Usage: fuzz/smoke.sh [TARGET...]     (default: all four targets)
+# Usage: fuzz/smoke.sh [TARGET...]     (default: all five targets)
 # Environment:
 #   FUZZ_SECONDS     seconds per target (default 25)
 #   FUZZ_TARGET_DIR  cargo target directory (default fuzz/target)
@@ -24,7 +24,7 @@ cargo_fuzz_version=0.13.2
 if [ "$#" -gt 0 ]; then
     targets=("$@")
 else
-    targets=(mail_extract recurrence_expand lmtp_session icl_parse)
+    targets=(mail_extract recurrence_expand lmtp_session icl_parse agent_decide)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -35,7 +35,7 @@ fi
 work="$target_dir/smoke"
 seeds="$work/seeds"
 rm -rf "$seeds"
-mkdir -p "$seeds/mail_extract" "$seeds/recurrence_expand" "$seeds/lmtp_session" "$seeds/icl_parse"
+mkdir -p "$seeds/mail_extract" "$seeds/recurrence_expand" "$seeds/lmtp_session" "$seeds/icl_parse" "$seeds/agent_decide"
 
 # Messages: the fixture files, and every here-document of the scenarios
 # (the lines between `<<END` and `END`).
@@ -60,6 +60,8 @@ for f in "$seeds"/mail_extract/*; do
         { printf '\000'; sed -n '/^BEGIN:VCALENDAR/,/^END:VCALENDAR/p' "$f"; } >"$seeds/recurrence_expand/$(basename "$f")"
     fi
 done
+# The agents decide on the same messages.
+cp "$seeds"/mail_extract/* "$seeds/agent_decide/"
 # LMTP: a whole session (the first byte selects LMTP and eager answers).
 printf '\000LHLO x\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n' \
     >"$seeds/lmtp_session/session"
